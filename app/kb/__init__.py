@@ -1,0 +1,1 @@
+"""Knowledge base: loading, validation, search and import of ATLAS, PLOT4ai, OWASP and case studies."""
