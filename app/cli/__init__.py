@@ -11,6 +11,7 @@ import typer
 
 from app import settings as _settings  # noqa: F401  (sets offline env vars before anything heavy loads)
 from app.cli.common import fail, write_output
+from app.cli.kb import kb_app
 from app.export import EXPORTERS
 from app.model.io import ModelFileError, load_model_file
 from app.model.schema import model_json_schema
@@ -22,6 +23,7 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+cli.add_typer(kb_app, name="kb")
 
 
 @cli.command()

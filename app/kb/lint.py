@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     missing = kb.missing_prose()
     print(f"loaded: {len(kb.techniques)} techniques, {len(kb.plot_cards)} cards; {len(missing)} entries lack prose")
+    for ident in kb.orphan_prose:
+        status = 1
+        print(f"ORPHAN prose for an id that is not in the generated data: {ident}")
     if args.shared.exists():
         for path, runs in copied_text(root, args.shared).items():
             status = 1

@@ -1,0 +1,234 @@
+"""The search index: chromadb (dense, local embeddings) + BM25, fused by reciprocal rank.
+
+The chromadb collection is persisted in the workspace and kept in step with the knowledge base by
+content hash: an unchanged knowledge base costs no embedding at all, a changed entry re-embeds
+only itself, and a corrupted or missing index is rebuilt with a message instead of a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from app.kb.bm25 import LexicalIndex
+from app.kb.embeddings import LocalSentenceEmbedding, load_sentence_model
+from app.kb.loader import KnowledgeBase
+from app.kb.passages import Passage, build_passages
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+COLLECTION = "threatscribe_kb"
+RRF_K = 60
+CANDIDATES = 60
+BATCH = 128
+
+
+@dataclass
+class SearchFilter:
+    """Metadata filters; None means no constraint."""
+
+    kinds: tuple[str, ...] | None = None
+    source: str | None = None
+    tactic: str | None = None
+    category: str | None = None
+    llm_only: bool | None = None
+
+    def accepts(self, passage: Passage) -> bool:
+        return (
+            (self.kinds is None or passage.kind in self.kinds)
+            and (self.source is None or passage.source == self.source)
+            and (self.tactic is None or self.tactic in passage.tactics)
+            and (self.category is None or self.category in passage.categories)
+            and (self.llm_only is None or passage.llm_only == self.llm_only)
+        )
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.kinds is not None:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.source is not None:
+            clauses.append({"source": self.source})
+        if self.tactic is not None:
+            clauses.append({f"tactic_{self.tactic}": True})
+        if self.category is not None:
+            clauses.append({f"category_{self.category}": True})
+        if self.llm_only is not None:
+            clauses.append({"llm_only": self.llm_only})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    rebuilt_after_error: str | None = None
+
+    @property
+    def embedded(self) -> int:
+        return self.added + self.updated
+
+
+class KnowledgeIndex:
+    """Hybrid search over the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
+        self.kb = kb
+        self.settings = settings
+        self.passages = build_passages(kb)
+        self.by_id = {p.id: p for p in self.passages}
+        self._lexical = LexicalIndex([f"{p.title}\n{p.title}\n{p.text}" for p in self.passages])
+        self._client: Any = None
+        self._collection: Any = None
+        self.embedding = LocalSentenceEmbedding(settings.embedding_model_path)
+
+    # -- storage ---------------------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.settings.index_dir
+
+    def _open(self) -> Any:
+        if self._collection is None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(
+                path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+            )
+            self._collection = self._client.get_or_create_collection(
+                COLLECTION, embedding_function=self.embedding, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collection
+
+    def _stamp_path(self) -> Path:
+        return self.path / "threatscribe-index.json"
+
+    def _stamp(self) -> dict[str, Any]:
+        return {"kb_hash": self.kb.content_hash, "model": self.settings.embedding_model_path,
+                "passages": len(self.passages)}
+
+    def is_current(self) -> bool:
+        try:
+            return bool(json.loads(self._stamp_path().read_text()) == self._stamp())
+        except (OSError, ValueError):
+            return False
+
+    def _reset_storage(self) -> None:
+        self._client = None
+        self._collection = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    # -- build -----------------------------------------------------------------------------------
+    def build(self, progress: Callable[[int, int], None] | None = None, force: bool = False) -> BuildReport:
+        """Bring the persisted index in step with the knowledge base; embeds only what changed."""
+        started = time.perf_counter()
+        if force:
+            self._reset_storage()
+        try:
+            report = self._sync(progress)
+        except Exception as exc:  # chromadb raises assorted errors on a damaged store
+            message = f"search index at {self.path} was unreadable ({exc.__class__.__name__}); rebuilt it"
+            log.warning(message)
+            self._reset_storage()
+            report = self._sync(progress)
+            report.rebuilt_after_error = message
+        self._stamp_path().write_text(json.dumps(self._stamp()))
+        report.seconds = round(time.perf_counter() - started, 2)
+        return report
+
+    def _sync(self, progress: Callable[[int, int], None] | None) -> BuildReport:
+        collection = self._open()
+        stored = collection.get(include=["metadatas"])
+        stored_hash = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)}
+        wanted = {p.id: p for p in self.passages}
+        removed = [i for i in stored_hash if i not in wanted]
+        todo = [p for p in self.passages if stored_hash.get(p.id) != p.content_hash]
+        report = BuildReport(
+            added=sum(1 for p in todo if p.id not in stored_hash),
+            updated=sum(1 for p in todo if p.id in stored_hash),
+            removed=len(removed),
+            unchanged=len(self.passages) - len(todo),
+        )
+        if removed:
+            collection.delete(ids=removed)
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            documents = [f"{p.title}. {p.text}" for p in batch]
+            collection.upsert(
+                ids=[p.id for p in batch],
+                documents=documents,
+                embeddings=self.embedding(documents),
+                metadatas=[p.metadata() for p in batch],
+            )
+            if progress:
+                progress(min(start + BATCH, len(todo)), len(todo))
+        return report
+
+    def ensure_built(self) -> BuildReport | None:
+        """Build when the stamp says the index is stale or missing; cheap when current."""
+        if self.is_current():
+            try:
+                if self._open().count() == len(self.passages):
+                    return None
+            except Exception:  # a damaged store: fall through to a rebuild
+                self._collection = None
+        return self.build()
+
+    # -- search ----------------------------------------------------------------------------------
+    def dense(self, query: str, limit: int = CANDIDATES, flt: SearchFilter | None = None) -> list[Passage]:
+        flt = flt or SearchFilter()
+        vector = load_sentence_model(self.settings.embedding_model_path).encode(
+            [query], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )[0]
+        result = self._open().query(
+            query_embeddings=[vector], n_results=min(limit, len(self.passages)), where=flt.where(),
+            include=["distances"],
+        )
+        out: list[Passage] = []
+        for ident, distance in zip(result["ids"][0], result["distances"][0], strict=False):
+            if ident in self.by_id:
+                out.append(replace(self.by_id[ident], score=round(1.0 - float(distance), 4)))
+        return out
+
+    def lexical(self, query: str, limit: int = CANDIDATES, flt: SearchFilter | None = None) -> list[Passage]:
+        flt = flt or SearchFilter()
+        scores = self._lexical.scores(query)
+        ranked = sorted(
+            (i for i, p in enumerate(self.passages) if scores[i] > 0 and flt.accepts(p)),
+            key=lambda i: -scores[i],
+        )
+        return [replace(self.passages[i], score=round(scores[i], 4)) for i in ranked[:limit]]
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid", flt: SearchFilter | None = None) -> list[Passage]:
+        """Top-k passages for `query`. mode: hybrid (default), dense or bm25."""
+        query = " ".join((query or "").split())[:2000]
+        if not query:
+            return []
+        if mode == "dense":
+            return self.dense(query, k, flt)
+        if mode == "bm25":
+            return self.lexical(query, k, flt)
+        return fuse([self.dense(query, CANDIDATES, flt), self.lexical(query, CANDIDATES, flt)])[:k]
+
+
+def fuse(rankings: Iterable[list[Passage]], k: int = RRF_K) -> list[Passage]:
+    """Reciprocal rank fusion: score = sum 1/(k + rank)."""
+    scores: dict[str, float] = {}
+    first: dict[str, Passage] = {}
+    for ranking in rankings:
+        for rank, passage in enumerate(ranking, start=1):
+            scores[passage.id] = scores.get(passage.id, 0.0) + 1.0 / (k + rank)
+            first.setdefault(passage.id, passage)
+    ordered = sorted(scores, key=lambda i: (-scores[i], i))
+    return [replace(first[i], score=round(scores[i], 5)) for i in ordered]
