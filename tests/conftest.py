@@ -85,3 +85,16 @@ def fake_chat():
         return ScriptedChatModel(replies=list(replies))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A full search index built once per test session in a private workspace."""
+    from app.kb.index import KnowledgeIndex
+    from app.kb.loader import load_knowledge
+    from app.settings import Settings
+
+    settings = Settings(workspace=tmp_path_factory.mktemp("workspace"))
+    index = KnowledgeIndex(load_knowledge(settings.knowledge_dir), settings)
+    index.build()
+    return index

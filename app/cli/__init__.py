@@ -11,6 +11,7 @@ import typer
 
 from app import settings as _settings  # noqa: F401  (sets offline env vars before anything heavy loads)
 from app.cli.common import fail, write_output
+from app.cli.evals import eval_app
 from app.cli.kb import kb_app
 from app.export import EXPORTERS
 from app.model.io import ModelFileError, load_model_file
@@ -24,6 +25,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(kb_app, name="kb")
+cli.add_typer(eval_app, name="eval")
 
 
 @cli.command()

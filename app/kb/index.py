@@ -127,6 +127,7 @@ class KnowledgeIndex:
     def _reset_storage(self) -> None:
         self._client = None
         self._collection = None
+        _forget_chroma_system(self.path)
         shutil.rmtree(self.path, ignore_errors=True)
 
     # -- build -----------------------------------------------------------------------------------
@@ -220,6 +221,15 @@ class KnowledgeIndex:
         if mode == "bm25":
             return self.lexical(query, k, flt)
         return fuse([self.dense(query, CANDIDATES, flt), self.lexical(query, CANDIDATES, flt)])[:k]
+
+
+def _forget_chroma_system(path: Path) -> None:
+    """Drop chromadb's per-path cached client: after a failed open it would be reused, broken."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for key in (str(path), str(path.resolve())):
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 def fuse(rankings: Iterable[list[Passage]], k: int = RRF_K) -> list[Passage]:

@@ -1,0 +1,1 @@
+"""Evaluation runners (retrieval, extraction, scenarios): they print numbers, never assert."""

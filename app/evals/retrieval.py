@@ -1,0 +1,58 @@
+"""Retrieval eval: recall@k and MRR of dense, BM25 and hybrid search on labelled lay queries."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.evals.matching import technique_matches
+from app.kb.index import KnowledgeIndex, SearchFilter
+
+MODES = ("dense", "bm25", "hybrid")
+
+
+@dataclass
+class Query:
+    query: str
+    expected: list[str]
+
+
+def load_queries(path: Path) -> list[Query]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [Query(str(item["query"]), [str(e) for e in item["expected"]]) for item in data]
+
+
+def evaluate(index: KnowledgeIndex, queries: list[Query], k: int = 5) -> dict[str, Any]:
+    """Per mode: recall@k (share of expected ids found in the top k), MRR, and latency."""
+    flt = SearchFilter(kinds=("technique",))
+    results: dict[str, Any] = {}
+    for mode in MODES:
+        recalls: list[float] = []
+        reciprocal: list[float] = []
+        latencies: list[float] = []
+        for q in queries:
+            started = time.perf_counter()
+            ranked = [p.id for p in index.search(q.query, k=50, mode=mode, flt=flt)]
+            latencies.append((time.perf_counter() - started) * 1000)
+            top = ranked[:k]
+            found = [e for e in q.expected if any(technique_matches(r, e) for r in top)]
+            recalls.append(len(found) / len(q.expected))
+            first = next((i for i, r in enumerate(ranked, 1) if any(technique_matches(r, e) for e in q.expected)),
+                         None)
+            reciprocal.append(1.0 / first if first else 0.0)
+        results[mode] = {
+            "recall_at_k": round(statistics.mean(recalls), 4),
+            "mrr": round(statistics.mean(reciprocal), 4),
+            "p50_ms": round(statistics.median(latencies), 1),
+            "p95_ms": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 1),
+        }
+    results["k"] = k
+    results["queries"] = len(queries)
+    best_single = max(results["dense"]["recall_at_k"], results["bm25"]["recall_at_k"])
+    results["hybrid_gain_points"] = round(100 * (results["hybrid"]["recall_at_k"] - best_single), 1)
+    return results

@@ -1,0 +1,89 @@
+"""The search index: local embeddings only, incremental, self-healing, filtered hybrid search."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.kb.index import KnowledgeIndex, SearchFilter, fuse
+from app.kb.loader import default_knowledge_dir, load_knowledge
+from app.kb.passages import Passage
+from app.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_unchanged_rebuild_embeds_nothing(built_index: KnowledgeIndex) -> None:
+    report = built_index.build()
+    assert report.embedded == 0 and report.removed == 0
+    assert report.unchanged == len(built_index.passages)
+
+
+def test_changed_entry_is_the_only_one_reembedded(built_index: KnowledgeIndex, tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), knowledge)
+    shutil.copytree(built_index.path, tmp_path / "workspace" / "index")
+    part = knowledge / "atlas" / "techniques" / "part1.yaml"
+    data = yaml.safe_load(part.read_text(encoding="utf-8"))
+    first = next(iter(data))
+    data[first]["summary"] += " We changed this sentence for the test."
+    part.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    settings = Settings(workspace=tmp_path / "workspace", knowledge_dir=knowledge)
+    report = KnowledgeIndex(load_knowledge(knowledge), settings).build()
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+
+
+def test_corrupted_index_is_rebuilt_with_a_message(built_index: KnowledgeIndex, tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    shutil.copytree(built_index.path, workspace / "index")
+    for sqlite in (workspace / "index").rglob("*.sqlite3"):
+        sqlite.write_bytes(b"this is not a database" * 100)
+    settings = Settings(workspace=workspace)
+    index = KnowledgeIndex(built_index.kb, settings)
+    report = index.build()
+    assert report.rebuilt_after_error and "rebuilt" in report.rebuilt_after_error
+    assert report.embedded == len(index.passages)
+    assert index.search("model theft", k=3)
+
+
+def test_no_default_onnx_model_is_downloaded(built_index: KnowledgeIndex) -> None:
+    built_index.search("poisoned training data", k=3)
+    assert not (Path.home() / ".cache" / "chroma" / "onnx_models").exists()
+
+
+def test_search_returns_attributed_passages(built_index: KnowledgeIndex) -> None:
+    results = built_index.search("someone copies our model by querying the API many times", k=5)
+    assert len(results) == 5
+    assert all(isinstance(p, Passage) and p.source and p.license for p in results)
+    ids = [p.id for p in results]
+    assert any(i.startswith("AML.T0024") or i.startswith("AML.T0005") for i in ids), ids
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_filters_apply_in_every_mode(built_index: KnowledgeIndex, mode: str) -> None:
+    only_cards = built_index.search("personal data", k=8, mode=mode, flt=SearchFilter(kinds=("plot4ai_card",)))
+    assert only_cards and {p.kind for p in only_cards} == {"plot4ai_card"}
+    exfil = built_index.search("steal data", k=8, mode=mode, flt=SearchFilter(tactic="AML.TA0010"))
+    assert exfil and all("AML.TA0010" in p.tactics for p in exfil)
+    not_llm = built_index.search("prompt", k=8, mode=mode, flt=SearchFilter(kinds=("technique",), llm_only=False))
+    assert all(not p.llm_only for p in not_llm)
+    cyber = built_index.search("attack", k=5, mode=mode, flt=SearchFilter(category="Cybersecurity"))
+    assert all("Cybersecurity" in p.categories for p in cyber)
+
+
+def test_empty_and_huge_queries_are_safe(built_index: KnowledgeIndex) -> None:
+    assert built_index.search("   ", k=5) == []
+    assert len(built_index.search("poison " * 20000, k=3)) == 3
+    assert built_index.search("\x00\x01 ☃ <script>", k=2) is not None
+
+
+def test_fusion_rewards_agreement() -> None:
+    def p(ident: str) -> Passage:
+        return Passage(ident, "technique", ident, "", "s", "l")
+
+    fused = fuse([[p("a"), p("b"), p("c")], [p("b"), p("d")]])
+    assert fused[0].id == "b"
+    assert [x.id for x in fused] == ["b", "a", "d", "c"]
