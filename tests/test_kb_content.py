@@ -70,7 +70,8 @@ def test_generated_facts_match_upstream(shared_data: Path, kb) -> None:  # type:
     assert {t["id"]: t["name"] for t in facts["techniques"]} == {t.id: t.name for t in kb.techniques.values()}
     assert sum(len(m["techniques"]) for m in facts["mitigations"]) == 246
     for cs in facts["case_studies"]:
-        assert [s["technique"] for s in cs["procedure"]] == [s["technique"] for s in kb.case_studies[cs["id"]].procedure]
+        ours = kb.case_studies[cs["id"]].procedure
+        assert [s["technique"] for s in cs["procedure"]] == [s["technique"] for s in ours]
     cards = plot4ai_facts(load_plot4ai_deck(shared_data / "plot4ai" / "deck.json"))
     assert [(c["id"], c["label"], c["threatif"]) for c in cards] == [
         (c.id, c.label, c.threatif) for c in kb.plot_cards.values()

@@ -7,9 +7,17 @@ import re
 from rank_bm25 import BM25Okapi
 
 TOKEN = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "about", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "their", "they", "them", "we", "our", "us", "you", "your", "he", "she", "his", "her", "i", "me", "my", "can", "could", "would", "should", "will", "may", "might", "must", "do", "does", "did", "done", "have", "has", "had", "not", "no", "so", "than", "then", "too", "very", "just", "also", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "all", "any", "some", "such", "each", "other", "more", "most", "own", "same", "only", "out", "up", "down", "over", "under", "again", "further", "once", "here", "while", "because", "until", "against", "between", "through", "during", "before", "after", "above", "below", "off", "both", "few", "nor"]
-)
+STOPWORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from",
+    "into", "onto", "about", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this",
+    "that", "these", "those", "there", "their", "they", "them", "we", "our", "us", "you", "your", "he", "she",
+    "his", "her", "i", "me", "my", "can", "could", "would", "should", "will", "may", "might", "must", "do",
+    "does", "did", "done", "have", "has", "had", "not", "no", "so", "than", "then", "too", "very", "just",
+    "also", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "all", "any", "some",
+    "such", "each", "other", "more", "most", "own", "same", "only", "out", "up", "down", "over", "under",
+    "again", "further", "once", "here", "while", "because", "until", "against", "between", "through", "during",
+    "before", "after", "above", "below", "off", "both", "few", "nor",
+))
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 
 
