@@ -81,9 +81,12 @@ def test_empty_and_huge_queries_are_safe(built_index: KnowledgeIndex) -> None:
 
 
 def test_fusion_rewards_agreement() -> None:
-    def p(ident: str) -> Passage:
-        return Passage(ident, "technique", ident, "", "s", "l")
+    def p(ident: str, score: float) -> Passage:
+        return Passage(ident, "technique", ident, "", "s", "l", score=score)
 
-    fused = fuse([[p("a"), p("b"), p("c")], [p("b"), p("d")]])
-    assert fused[0].id == "b"
-    assert [x.id for x in fused] == ["b", "a", "d", "c"]
+    dense = [p("a", 0.9), p("b", 0.8), p("c", 0.1), p("d", 0.1)]
+    lexical = [p("b", 12.0), p("d", 6.0), p("a", 0.0), p("c", 0.0)]
+    fused = fuse(dense, lexical, dense_weight=0.5)
+    assert [x.id for x in fused][:2] == ["b", "a"]
+    assert fuse(dense, lexical, dense_weight=1.0)[0].id == "a"
+    assert fuse(dense, lexical, dense_weight=0.0)[0].id == "b"

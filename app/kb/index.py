@@ -1,4 +1,4 @@
-"""The search index: chromadb (dense, local embeddings) + BM25, fused by reciprocal rank.
+"""The search index: chromadb (dense, local embeddings) + BM25, fused on standardised scores.
 
 The chromadb collection is persisted in the workspace and kept in step with the knowledge base by
 content hash: an unchanged knowledge base costs no embedding at all, a changed entry re-embeds
@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,10 @@ from app.settings import Settings
 
 log = logging.getLogger(__name__)
 COLLECTION = "threatscribe_kb"
-RRF_K = 60
 CANDIDATES = 60
+# Hybrid = w * z(dense) + (1 - w) * z(bm25) over every passage passing the filter. The weight was
+# chosen on evals/retrieval/queries.yaml (dev) and checked on holdout.yaml; see docs/evaluation.md.
+DENSE_WEIGHT = 0.4
 BATCH = 128
 
 
@@ -220,7 +222,8 @@ class KnowledgeIndex:
             return self.dense(query, k, flt)
         if mode == "bm25":
             return self.lexical(query, k, flt)
-        return fuse([self.dense(query, CANDIDATES, flt), self.lexical(query, CANDIDATES, flt)])[:k]
+        everything = len(self.passages)
+        return fuse(self.dense(query, everything, flt), self.lexical(query, everything, flt))[:k]
 
 
 def _forget_chroma_system(path: Path) -> None:
@@ -232,13 +235,26 @@ def _forget_chroma_system(path: Path) -> None:
         SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
-def fuse(rankings: Iterable[list[Passage]], k: int = RRF_K) -> list[Passage]:
-    """Reciprocal rank fusion: score = sum 1/(k + rank)."""
-    scores: dict[str, float] = {}
-    first: dict[str, Passage] = {}
-    for ranking in rankings:
-        for rank, passage in enumerate(ranking, start=1):
-            scores[passage.id] = scores.get(passage.id, 0.0) + 1.0 / (k + rank)
-            first.setdefault(passage.id, passage)
-    ordered = sorted(scores, key=lambda i: (-scores[i], i))
-    return [replace(first[i], score=round(scores[i], 5)) for i in ordered]
+def _standardise(passages: list[Passage], size: int) -> tuple[dict[str, float], float]:
+    """z-scores of the passages' scores, and the z-score of a passage the ranking left out (score 0)."""
+    scores = [p.score for p in passages] + [0.0] * max(0, size - len(passages))
+    if not scores:
+        return {}, 0.0
+    mean = sum(scores) / len(scores)
+    spread = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5 or 1.0
+    return {p.id: (p.score - mean) / spread for p in passages}, -mean / spread
+
+
+def fuse(dense: list[Passage], lexical: list[Passage], dense_weight: float = DENSE_WEIGHT) -> list[Passage]:
+    """Weighted sum of standardised dense and BM25 scores over the union of both rankings."""
+    size = len({p.id for p in dense} | {p.id for p in lexical})
+    dense_z, dense_missing = _standardise(dense, size)
+    lexical_z, lexical_missing = _standardise(lexical, size)
+    first = {p.id: p for p in lexical} | {p.id: p for p in dense}
+    combined = {
+        ident: dense_weight * dense_z.get(ident, dense_missing)
+        + (1 - dense_weight) * lexical_z.get(ident, lexical_missing)
+        for ident in first
+    }
+    ordered = sorted(combined, key=lambda i: (-combined[i], i))
+    return [replace(first[i], score=round(combined[i], 4)) for i in ordered]
