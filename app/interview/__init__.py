@@ -1,0 +1,1 @@
+"""The interview: questions as data, offline (and optional LLM) fact extraction, planning, sessions."""

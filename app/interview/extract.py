@@ -1,0 +1,274 @@
+"""The offline extractor: free text -> many facts at once, with negation, hedges, "don't know",
+corrections and typos handled, and every fact tied to the words that said it.
+
+Patterns are data (`knowledge/interview/extraction.yaml`): per fact, regexes that say "yes" and
+regexes that say "no"; a "yes" pattern inside a negated phrase ("we do not scrape") means "no".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.interview.normalize import TypoFixer, clauses, clean, expand
+from app.model.facts import FACT_PATHS, FactState
+
+CONFIDENCE_STATED = 0.9
+CONFIDENCE_BARE = 0.8
+CONFIDENCE_HEDGED = 0.55
+CONFIDENCE_IMPLIED = 0.75
+NEGATION_WINDOW = 5
+
+
+class FactPatterns(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prefer_yes: bool = Field(
+        default=False, description="Any plain 'yes' in the message outweighs a 'no' (partial automation is automation)."
+    )
+    yes_if: list[str] = Field(default_factory=list, description="Regexes meaning the fact holds.")
+    no_if: list[str] = Field(default_factory=list, description="Regexes meaning it does not.")
+
+
+class Implication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    when: str = Field(description="A fact path that is yes.")
+    then: list[str] = Field(description="Fact paths that are then yes too.")
+
+
+class Cues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    negation: list[str]
+    hedge: list[str]
+    unknown: list[str]
+    affirm: list[str]
+    deny: list[str]
+    resolve_yes: list[str]
+    resolve_no: list[str]
+
+
+class ExtractionSpec(BaseModel):
+    """The whole pattern file, validated: unknown fact paths and bad regexes fail at load."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cues: Cues
+    facts: dict[str, FactPatterns]
+    implications: list[Implication] = Field(default_factory=list)
+
+    @field_validator("facts")
+    @classmethod
+    def _paths(cls, value: dict[str, FactPatterns]) -> dict[str, FactPatterns]:
+        unknown = sorted(set(value) - set(FACT_PATHS))
+        if unknown:
+            raise ValueError(f"unknown fact paths: {', '.join(unknown)}")
+        for path, spec in value.items():
+            for pattern in spec.yes_if + spec.no_if:
+                try:
+                    re.compile(pattern.lstrip("!"))
+                except re.error as exc:
+                    raise ValueError(f"{path}: bad pattern {pattern!r}: {exc}") from exc
+        return value
+
+    @field_validator("implications")
+    @classmethod
+    def _implied_paths(cls, value: list[Implication]) -> list[Implication]:
+        for item in value:
+            for path in [item.when, *item.then]:
+                if path not in FACT_PATHS:
+                    raise ValueError(f"implication uses unknown fact path {path!r}")
+        return value
+
+
+@dataclass
+class FactUpdate:
+    """One fact read from one message."""
+
+    path: str
+    state: FactState
+    confidence: float
+    quote: str
+    how: str = "stated"  # stated | bare | implied | unknown
+
+
+@dataclass
+class _Compiled:
+    yes: list[tuple[re.Pattern[str], bool]] = field(default_factory=list)
+    no: list[tuple[re.Pattern[str], bool]] = field(default_factory=list)
+
+
+def _compile(patterns: list[str]) -> list[tuple[re.Pattern[str], bool]]:
+    # A leading "!" marks a pattern that carries its own negation ("no human in the loop"):
+    # it is taken as written, never flipped by a nearby "not".
+    return [(re.compile(p[1:] if p.startswith("!") else p), p.startswith("!")) for p in patterns]
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+class OfflineExtractor:
+    """Pattern-based extraction; deterministic and fast (no model needed)."""
+
+    def __init__(self, spec: ExtractionSpec) -> None:
+        self.spec = spec
+        self.patterns = {path: _Compiled(_compile(p.yes_if), _compile(p.no_if)) for path, p in spec.facts.items()}
+        cues = spec.cues
+        self.negation = re.compile(r"\b(?:" + "|".join(cues.negation) + r")\b")
+        self.hedge = _any(cues.hedge)
+        self.unknown = _any(cues.unknown)
+        self.affirm = re.compile(r"^(?:" + "|".join(cues.affirm) + r")\b")
+        self.deny = re.compile(r"^(?:" + "|".join(cues.deny) + r")\b")
+        self.resolve_yes = _any(cues.resolve_yes)
+        self.resolve_no = _any(cues.resolve_no)
+        self.post_negation = re.compile(
+            r"^\s*(?:\w+\s+)?(?:(?:is|are|was|were|gets?|will be|has been|have been)\s+(?:not|never)\s+(?:\w+\s+)?"
+            r"(?:used|stored|kept|collected|processed|shared|involved|included|needed|required|allowed|enabled|available|"
+            r"possible|supported|sent|logged|retained|saved|given|exposed|returned|shown|done|trained|retrained|present)"
+            r"|(?:does|do|did)\s+not\s+(?:exist|apply|happen|leave))\b"
+        )
+        sources = " ".join(p for f in spec.facts.values() for p in f.yes_if + f.no_if)
+        words = re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", sources))
+        self.typos = TypoFixer(words)
+
+    # -- public ----------------------------------------------------------------------------------
+    def extract(self, text: str | bytes | None, asked: list[str] | None = None) -> list[FactUpdate]:
+        """Facts stated in `text`; `asked` are the facts the last question was about (context)."""
+        original = clean(text)
+        if not original:
+            return []
+        normal = self.typos.fix(expand(original))
+        sentences = _sentences(original)
+        found: dict[str, FactUpdate] = {}
+        parts = clauses(normal)
+        for index, clause in enumerate(parts):
+            following = parts[index + 1] if index + 1 < len(parts) else ""
+            for update in self._clause(clause, following, sentences):
+                previous = found.get(update.path)
+                keep_yes = (previous is not None and previous.state is FactState.YES
+                            and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
+                if not keep_yes:
+                    found[update.path] = update  # later clauses win: corrections come after
+        self._bare_answer(parts, asked or [], found, sentences)
+        self._implications(found)
+        return list(found.values())
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _clause(self, clause: str, following: str, sentences: list[str]) -> list[FactUpdate]:
+        hedged = bool(self.hedge.search(clause))
+        unknown = bool(self.unknown.search(clause))
+        resolved: FactState | None = None
+        for text in (clause, following if unknown else ""):
+            if text and self.resolve_no.search(text):
+                resolved = FactState.NO
+            elif text and self.resolve_yes.search(text):
+                resolved = FactState.YES
+            if resolved:
+                break
+        scan = self.unknown.sub(" ", clause) if unknown else clause
+        quote = _quote(clause, sentences)
+        hits: list[tuple[int, str, FactState]] = []
+        for path, compiled in self.patterns.items():
+            for pattern, literal in compiled.yes:
+                for match in pattern.finditer(scan):
+                    negated = not literal and self._negated(scan, match.start(), match.end())
+                    hits.append((match.start(), path, FactState.NO if negated else FactState.YES))
+            for pattern, literal in compiled.no:
+                for match in pattern.finditer(scan):
+                    if literal or not self._negated(scan, match.start(), match.end()):
+                        hits.append((match.start(), path, FactState.NO))
+        updates: dict[str, FactUpdate] = {}
+        for _, path, state in sorted(hits):
+            if unknown:
+                if resolved is None:
+                    updates[path] = FactUpdate(path, FactState.UNKNOWN, 0.0, quote, "unknown")
+                else:
+                    updates[path] = FactUpdate(path, resolved, CONFIDENCE_HEDGED, quote)
+                continue
+            confidence = CONFIDENCE_HEDGED if hedged else CONFIDENCE_STATED
+            updates[path] = FactUpdate(path, state, confidence, quote)
+        return list(updates.values())
+
+    def _negated(self, text: str, start: int, end: int) -> bool:
+        before = text[:start]
+        before = before[max(before.rfind(","), before.rfind(":")) + 1 :]
+        window = before.split()[-NEGATION_WINDOW:]
+        if self.negation.search(" ".join(window)):
+            return True
+        return bool(self.post_negation.match(text[end:]))
+
+    def _bare_answer(self, parts: list[str], asked: list[str], found: dict[str, FactUpdate],
+                     sentences: list[str]) -> None:
+        if not asked or not parts:
+            return
+        head = parts[0].strip(" !.,")
+        quote = _quote(parts[0], sentences)
+        state: FactState | None = None
+        confidence = CONFIDENCE_BARE
+        if self.unknown.search(head) and not self.resolve_no.search(" ".join(parts[:2])) \
+                and not self.resolve_yes.search(" ".join(parts[:2])):
+            state, confidence = FactState.UNKNOWN, 0.0
+        elif self.deny.match(head) or self.resolve_no.search(head):
+            state = FactState.NO
+        elif self.affirm.match(head) or self.resolve_yes.search(head):
+            state = FactState.YES
+            if len(asked) > 1:
+                return  # "yes" to a multi-part question says too little
+        if state is None:
+            return
+        if self.hedge.search(head):
+            confidence = min(confidence, CONFIDENCE_HEDGED)
+        for path in asked:
+            if path in FACT_PATHS and path not in found:
+                found[path] = FactUpdate(path, state, confidence, quote, "bare")
+
+    def _implications(self, found: dict[str, FactUpdate]) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for rule in self.spec.implications:
+                source = found.get(rule.when)
+                if source is None or source.state is not FactState.YES:
+                    continue
+                for path in rule.then:
+                    if path not in found:
+                        found[path] = FactUpdate(path, FactState.YES, CONFIDENCE_IMPLIED, source.quote, "implied")
+                        changed = True
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
+
+
+def _quote(clause: str, sentences: list[str]) -> str:
+    """The user's own sentence that best contains the clause (provenance keeps real words)."""
+    words = set(re.findall(r"[a-z0-9]+", clause))
+    best, best_score = clause, 0.0
+    for sentence in sentences:
+        tokens = set(re.findall(r"[a-z0-9]+", sentence.lower()))
+        if not tokens:
+            continue
+        score = len(words & tokens) / (len(words) or 1)
+        if score > best_score:
+            best, best_score = sentence, score
+    return best[:400]
+
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "knowledge" / "interview" / "extraction.yaml"
+
+
+def load_spec(path: Path = DEFAULT_SPEC) -> ExtractionSpec:
+    return ExtractionSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=4)
+def get_extractor(path: Path = DEFAULT_SPEC) -> OfflineExtractor:
+    """The extractor for a pattern file (cached)."""
+    return OfflineExtractor(load_spec(path))
