@@ -39,3 +39,34 @@ def retrieval(
         r = result[mode]
         typer.echo(f"{mode:8} {r['recall_at_k']:>10.3f} {r['mrr']:>8.3f} {r['p50_ms']:>8} {r['p95_ms']:>8}")
     typer.echo(f"hybrid gain over the better single mode: {result['hybrid_gain_points']:+.1f} points of recall@{k}")
+
+
+@eval_app.command("scenarios")
+def scenarios(
+    directory: Annotated[Path, typer.Argument(help="A folder of scenario YAML files.")] = PROJECT_ROOT / "evals"
+    / "scenarios",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report here.")] = None,
+    baselines: Annotated[bool, typer.Option("--baselines", help="Also run dense/BM25/most-frequent.")] = False,
+) -> None:
+    """Run the offline pipeline on every scenario and print recall, focus and timing."""
+    from app.evals.scenarios import ScenarioError, evaluate, load_scenarios, summary_line
+    from app.services import get_services
+
+    if not directory.is_dir():
+        fail(f"{directory}: not a folder of scenarios")
+    try:
+        items = load_scenarios(directory)
+    except ScenarioError as exc:
+        fail(str(exc))
+    services = get_services()
+    services.index.ensure_built()
+    report = evaluate(services, items, baselines=baselines)
+    typer.echo(f"{'scenario':48} {'recall':>7} {'core':>6} {'techs':>6} {'sec':>6}  missed")
+    for row in report["scenarios"]:
+        typer.echo(f"{row['id'][:48]:48} {row['recall']:>7.2f} {row['core_recall']:>6.2f} {row['n_techniques']:>6} "
+                   f"{row['seconds']:>6.2f}  {' '.join(row['missed'])}")
+    for name, numbers in report.get("baselines", {}).items():
+        typer.echo(f"baseline {name:14} recall={numbers['recall']} core_recall={numbers['core_recall']}")
+    if json_out:
+        json_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    typer.echo(summary_line(report["summary"]))

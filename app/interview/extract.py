@@ -23,11 +23,19 @@ CONFIDENCE_BARE = 0.8
 CONFIDENCE_HEDGED = 0.55
 CONFIDENCE_IMPLIED = 0.75
 NEGATION_WINDOW = 5
+FUNCTION_WORDS = frozenset(
+    "a an the any or and nor use uses used using make makes making involve involves involved have has had "
+    "is are was were be there do does did other such kind of sort type types real actual single".split()
+)
 
 
 class FactPatterns(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    negatable: bool = Field(
+        default=True,
+        description="A nearby 'not' flips a yes pattern; off for topics ('we have not tested the face model').",
+    )
     prefer_yes: bool = Field(
         default=False, description="Any plain 'yes' in the message outweighs a 'no' (partial automation is automation)."
     )
@@ -45,6 +53,7 @@ class Implication(BaseModel):
 class Cues(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    correction: list[str] = Field(default_factory=list, description="Phrases that retract an earlier statement.")
     negation: list[str]
     hedge: list[str]
     unknown: list[str]
@@ -98,6 +107,10 @@ class FactUpdate:
     how: str = "stated"  # stated | bare | implied | unknown
 
 
+# Facts that are alternatives: a correction that sets one member retracts the others said earlier.
+CHOICE_GROUPS = ("model.hosting_", "model.origin_")
+
+
 @dataclass
 class _Compiled:
     yes: list[tuple[re.Pattern[str], bool]] = field(default_factory=list)
@@ -120,6 +133,8 @@ class OfflineExtractor:
     def __init__(self, spec: ExtractionSpec) -> None:
         self.spec = spec
         self.patterns = {path: _Compiled(_compile(p.yes_if), _compile(p.no_if)) for path, p in spec.facts.items()}
+        self.negatable = {path: p.negatable for path, p in spec.facts.items()}
+        self.correction = _any(spec.cues.correction) if spec.cues.correction else None
         cues = spec.cues
         self.negation = re.compile(r"\b(?:" + "|".join(cues.negation) + r")\b")
         self.hedge = _any(cues.hedge)
@@ -133,6 +148,11 @@ class OfflineExtractor:
             r"(?:used|stored|kept|collected|processed|shared|involved|included|needed|required|allowed|enabled|available|"
             r"possible|supported|sent|logged|retained|saved|given|exposed|returned|shown|done|trained|retrained|present)"
             r"|(?:does|do|did)\s+not\s+(?:exist|apply|happen|leave))\b"
+            r"|^\s*[:\-\u2013]\s*(?:not|none|no|never)\b"
+        )
+        self.future = re.compile(
+            r"\b(?:plan(?:ning|s)? to|going to|will (?:be )?(?:move|add|set|switch|start)|want to|would like to|"
+            r"intend to|todo|to do:|eventually|next (?:quarter|year|month|sprint)|on the roadmap)\b"
         )
         sources = " ".join(p for f in spec.facts.values() for p in f.yes_if + f.no_if)
         words = re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", sources))
@@ -148,9 +168,15 @@ class OfflineExtractor:
         sentences = _sentences(original)
         found: dict[str, FactUpdate] = {}
         parts = clauses(normal)
+        raw_parts = clauses(expand(original))
         for index, clause in enumerate(parts):
             following = parts[index + 1] if index + 1 < len(parts) else ""
-            for update in self._clause(clause, following, sentences):
+            updates = self._clause(clause, following, sentences)
+            correcting = bool(self.correction and index < len(raw_parts) and self.correction.search(
+                " ".join(raw_parts[max(0, index - 1) : index + 1])))
+            if correcting:
+                self._retract_alternatives(updates, found)
+            for update in updates:
                 previous = found.get(update.path)
                 keep_yes = (previous is not None and previous.state is FactState.YES
                             and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
@@ -175,10 +201,15 @@ class OfflineExtractor:
         scan = self.unknown.sub(" ", clause) if unknown else clause
         quote = _quote(clause, sentences)
         hits: list[tuple[int, str, FactState]] = []
+        future = self.future.search(scan)
+        plans_from = future.start() if future else len(scan) + 1
         for path, compiled in self.patterns.items():
             for pattern, literal in compiled.yes:
                 for match in pattern.finditer(scan):
-                    negated = not literal and self._negated(scan, match.start(), match.end())
+                    if match.start() > plans_from:
+                        continue  # "we plan to move it to Key Vault" is not a fact yet
+                    negated = not literal and self._negated(scan, match.start(), match.end(),
+                                                            strict=not self.negatable[path])
                     hits.append((match.start(), path, FactState.NO if negated else FactState.YES))
             for pattern, literal in compiled.no:
                 for match in pattern.finditer(scan):
@@ -196,11 +227,37 @@ class OfflineExtractor:
             updates[path] = FactUpdate(path, state, confidence, quote)
         return list(updates.values())
 
-    def _negated(self, text: str, start: int, end: int) -> bool:
+    @staticmethod
+    def _retract_alternatives(updates: list[FactUpdate], found: dict[str, FactUpdate]) -> None:
+        """'It runs on AWS. Scratch that: we moved it on-prem' -> cloud becomes no."""
+        for update in updates:
+            if update.state is not FactState.YES:
+                continue
+            group = next((g for g in CHOICE_GROUPS if update.path.startswith(g)), None)
+            if group is None:
+                continue
+            for path, earlier in list(found.items()):
+                if path.startswith(group) and path != update.path and earlier.state is FactState.YES:
+                    found[path] = FactUpdate(path, FactState.NO, CONFIDENCE_HEDGED, update.quote)
+
+    def _negated(self, text: str, start: int, end: int, strict: bool = False) -> bool:
+        """A negation shortly before the match, or a passive 'is not used' right after it.
+
+        `strict` (topic facts): only a negation joined to the match by function words counts
+        ("no children or patients", "do not use any llm"), not one about another verb
+        ("we have not tested the face model")."""
         before = text[:start]
         before = before[max(before.rfind(","), before.rfind(":")) + 1 :]
         window = before.split()[-NEGATION_WINDOW:]
-        if self.negation.search(" ".join(window)):
+        if strict:
+            tail: list[str] = []
+            for word in reversed(window):
+                if self.negation.fullmatch(word):
+                    return True
+                if word not in FUNCTION_WORDS:
+                    break
+                tail.append(word)
+        elif self.negation.search(" ".join(window)):
             return True
         return bool(self.post_negation.match(text[end:]))
 

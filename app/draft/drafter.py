@@ -1,0 +1,400 @@
+"""From facts to a threat model: fired rules + knowledge-base grounding + PLOT4ai answers,
+deduplicated, explained, mitigated and scored. Deterministic; an LLM may only add and reword later."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.conditions import Match
+from app.draft.rules import FiredRule, RuleSet, ThreatTemplate
+from app.draft.scoring import score
+from app.draft.system import assets_for, build_system
+from app.interview.planner import relevant_questions
+from app.interview.questions import QuestionBank
+from app.kb.loader import KnowledgeBase
+from app.kb.passages import SOURCE_ATLAS, SOURCE_OWASP, SOURCE_OWN, SOURCE_PLOT4AI
+from app.model import (
+    FACT_PATHS,
+    Assumption,
+    Citation,
+    FactReference,
+    FactState,
+    Mitigation,
+    MitigationSource,
+    OpenQuestion,
+    Stride,
+    SystemProfile,
+    Threat,
+    ThreatModel,
+    ThreatOrigin,
+    WhyApplies,
+    get_fact,
+)
+
+if TYPE_CHECKING:
+    from app.kb.index import KnowledgeIndex
+
+LLM_FACTS = ("model.kind_llm_chat", "model.kind_agent", "llm.retrieval", "llm.tools", "llm.system_prompt")
+STAGING_ONLY_TACTICS = {"AML.TA0002", "AML.TA0003", "AML.TA0008", "AML.TA0000", "AML.TA0014"}
+CATEGORY_STRIDE = {
+    "Data & Data Governance": Stride.TAMPERING,
+    "Transparency & Accessibility": Stride.REPUDIATION,
+    "Privacy & Data Protection": Stride.INFORMATION_DISCLOSURE,
+    "Cybersecurity": Stride.TAMPERING,
+    "Safety & Environmental Impact": Stride.DENIAL_OF_SERVICE,
+    "Bias, Fairness & Discrimination": Stride.REPUDIATION,
+    "Ethics & Human Rights": Stride.REPUDIATION,
+    "Accountability & Human Oversight": Stride.REPUDIATION,
+}
+MAX_RETRIEVED = 3
+MAX_MITIGATIONS = 4
+
+
+def is_llm_system(profile: SystemProfile) -> bool:
+    return any(get_fact(profile, p).state is FactState.YES for p in LLM_FACTS)
+
+
+@dataclass
+class Candidate:
+    key: str
+    template: ThreatTemplate
+    origin: ThreatOrigin
+    why: list[WhyApplies] = field(default_factory=list)
+    assumed: bool = False
+    level: str = "required"
+
+
+def fact_references(profile: SystemProfile, matches: list[Match]) -> list[FactReference]:
+    refs: list[FactReference] = []
+    for match in matches:
+        fact = get_fact(profile, match.path)
+        quote = fact.provenance[-1].quote if fact.provenance else None
+        turn = fact.provenance[-1].turn if fact.provenance else None
+        refs.append(FactReference(path=match.path, state=match.state, quote=quote, turn=turn, assumed=match.assumed))
+    return refs
+
+
+def draft_model(
+    profile: SystemProfile,
+    kb: KnowledgeBase,
+    rules: RuleSet,
+    *,
+    bank: QuestionBank | None = None,
+    index: KnowledgeIndex | None = None,
+    plot4ai_answers: dict[str, FactState] | None = None,
+    now: dt.datetime | None = None,
+    title: str | None = None,
+) -> ThreatModel:
+    """The deterministic draft. Same facts in, same model out (timestamps aside)."""
+    llm_system = is_llm_system(profile)
+    candidates = _from_rules(profile, rules.fire(profile), llm_system)
+    candidates += _from_plot4ai(kb, plot4ai_answers or {})
+    if index is not None:
+        candidates += _from_retrieval(profile, kb, index, candidates, llm_system)
+    merged = _merge(candidates, kb)
+    picture = build_system(profile)
+    threats: list[Threat] = []
+    mitigations: dict[str, Mitigation] = {}
+    for cand in merged:
+        threat = _threat(cand, profile, kb, rules, picture.asset_components)
+        for mit_id in threat.mitigations:
+            mitigation = mitigations.get(mit_id) or _mitigation(mit_id, kb)
+            if threat.id not in mitigation.threats:
+                mitigation.threats.append(threat.id)
+            mitigations[mit_id] = mitigation
+        threats.append(threat)
+    used_assets = sorted({a for t in threats for a in [x.removeprefix("asset-") for x in t.affected_assets]}
+                         | set(picture.asset_components))
+    stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    model = ThreatModel(
+        title=title or f"Threat model: {profile.name}",
+        kb_versions=kb.versions,
+        created_at=stamp,
+        updated_at=stamp,
+        profile=profile,
+        assets=assets_for(used_assets),
+        components=picture.components,
+        trust_boundaries=picture.boundaries,
+        data_flows=picture.flows,
+        threats=sorted(threats, key=lambda t: (-t.dread.score, t.id)),
+        mitigations=sorted(mitigations.values(), key=lambda m: m.id),
+        assumptions=_assumptions(merged, profile, rules),
+        open_questions=_open_questions(profile, bank),
+    )
+    return model
+
+
+# -- candidates ----------------------------------------------------------------------------------
+def _from_rules(profile: SystemProfile, fired: list[FiredRule], llm_system: bool) -> list[Candidate]:
+    out: list[Candidate] = []
+    for item in fired:
+        template = item.rule.threat
+        if template.llm_only and not llm_system:
+            continue
+        why = WhyApplies(rule_id=item.rule.id, facts=fact_references(profile, item.matches),
+                         explanation=item.rule.why)
+        out.append(Candidate(item.rule.id, template, ThreatOrigin.RULES, [why], item.assumed, item.rule.level))
+    return out
+
+
+def _from_plot4ai(kb: KnowledgeBase, answers: dict[str, FactState]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for card_id, answer in sorted(answers.items()):
+        card = kb.plot_cards.get(card_id)
+        if card is None or card.prose is None or answer is FactState.UNKNOWN:
+            continue
+        if answer.value != card.threatif.lower():
+            continue
+        template = ThreatTemplate(
+            title=f"{card.label} (PLOT4ai)",
+            description=card.prose.summary,
+            atlas=[t for t in card.prose.related_atlas if t in kb.techniques],
+            plot4ai=[card.id],
+            stride=[CATEGORY_STRIDE.get(card.category, Stride.TAMPERING)],
+            assets=["affected_people"] if card.category != "Cybersecurity" else ["model_behaviour"],
+        )
+        why = WhyApplies(rule_id=None, explanation=f"You answered “{answer.value}” to: {card.prose.question}")
+        out.append(Candidate(f"P4AI|{card.id}", template, ThreatOrigin.USER, [why]))
+    return out
+
+
+def _covered_families(candidates: list[Candidate], kb: KnowledgeBase) -> set[str]:
+    return {kb.technique_family(t) for c in candidates for t in c.template.atlas}
+
+
+def _from_retrieval(profile: SystemProfile, kb: KnowledgeBase, index: KnowledgeIndex,
+                    candidates: list[Candidate], llm_system: bool) -> list[Candidate]:
+    """Techniques the knowledge base finds for the description whose own signs the facts confirm."""
+    from app.kb.index import SearchFilter
+
+    query = " ".join(filter(None, [profile.description[:2000], profile.scope.purpose.value or ""]))
+    if not query.strip():
+        return []
+    covered = _covered_families(candidates, kb)
+    flt = SearchFilter(kinds=("technique",), llm_only=None if llm_system else False)
+    out: list[Candidate] = []
+    for passage in index.search(query, k=12, flt=flt):
+        tech = kb.techniques.get(passage.id)
+        if tech is None or tech.prose is None or kb.technique_family(tech.id) in covered:
+            continue
+        if set(tech.tactics) <= STAGING_ONLY_TACTICS:
+            continue
+        confirmed = [s for s in tech.prose.signs if _sign_holds(profile, s)]
+        contradicted = [s for s in tech.prose.signs if _sign_contradicted(profile, s)]
+        if len(confirmed) < 2 or contradicted:
+            continue
+        matches = [Match(s.split("=")[0], get_fact(profile, s.split("=")[0]).state, False) for s in confirmed]
+        template = ThreatTemplate(
+            title=tech.name if not tech.parent else f"{kb.techniques[tech.parent].name}: {tech.name}",
+            description=tech.prose.for_you,
+            atlas=[tech.id],
+            owasp=[o for o in tech.prose.owasp_llm if o in kb.owasp],
+            stride=tech.prose.stride,
+            assets=["model_behaviour"],
+            llm_only=tech.prose.llm_only,
+        )
+        why = WhyApplies(rule_id=None, facts=fact_references(profile, matches),
+                         explanation="The knowledge base matched your description to this technique, and "
+                                     "your answers confirm the conditions it needs.")
+        out.append(Candidate(f"KB|{tech.id}", template, ThreatOrigin.RETRIEVAL, [why], level="proposed"))
+        covered.add(kb.technique_family(tech.id))
+        if len(out) >= MAX_RETRIEVED:
+            break
+    return out
+
+
+def _sign_holds(profile: SystemProfile, sign: str) -> bool:
+    path, _, wanted = sign.partition("=")
+    return path in FACT_PATHS and get_fact(profile, path).state.value == wanted
+
+
+def _sign_contradicted(profile: SystemProfile, sign: str) -> bool:
+    path, _, wanted = sign.partition("=")
+    state = get_fact(profile, path).state if path in FACT_PATHS else FactState.UNKNOWN
+    return state is not FactState.UNKNOWN and state.value != wanted
+
+
+def _merge(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
+    """Same techniques on the same asset are one threat, whichever rules found it."""
+    merged: dict[tuple[frozenset[str], str], Candidate] = {}
+    order: list[tuple[frozenset[str], str]] = []
+    for cand in candidates:
+        families = frozenset(kb.technique_family(t) for t in cand.template.atlas) or frozenset({cand.key})
+        key = (families, cand.template.assets[0])
+        if key in merged:
+            first = merged[key]
+            first.why += cand.why
+            first.template = first.template.model_copy(update={
+                "plot4ai": list(dict.fromkeys(first.template.plot4ai + cand.template.plot4ai)),
+                "owasp": list(dict.fromkeys(first.template.owasp + cand.template.owasp)),
+                "stride": list(dict.fromkeys(first.template.stride + cand.template.stride)),
+                "atlas": list(dict.fromkeys(first.template.atlas + cand.template.atlas)),
+            })
+            first.assumed = first.assumed and cand.assumed
+        else:
+            merged[key] = cand
+            order.append(key)
+    return [merged[k] for k in order]
+
+
+# -- threats -------------------------------------------------------------------------------------
+def threat_id(key: str) -> str:
+    if key.startswith("R-"):
+        return "T-" + key[2:]
+    if key.startswith("P4AI|"):
+        return "T-" + key.split("|", 1)[1]
+    if key.startswith("KB|"):
+        return "T-KB-" + key.split("|", 1)[1].replace("AML.", "")
+    return "T-" + key
+
+
+def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: RuleSet,
+            asset_components: dict[str, list[str]]) -> Threat:
+    template = cand.template
+    techniques = [t for t in template.atlas if t in kb.techniques]
+    system = profile.name if profile.name != "Untitled AI system" else "your system"
+    facts_said = [f"“{ref.quote}”" for why in cand.why for ref in why.facts if ref.quote][:3]
+    description = template.description.strip()
+    if facts_said:
+        description += f" This applies to {system} because you told us: {'; '.join(facts_said)}."
+    components = sorted({c for a in template.assets for c in asset_components.get(a, [])})
+    return Threat(
+        id=threat_id(cand.key),
+        title=template.title,
+        description=description,
+        stride=template.stride,
+        atlas_techniques=techniques,
+        plot4ai_cards=[c for c in template.plot4ai if c in kb.plot_cards],
+        owasp_llm=[o for o in template.owasp if o in kb.owasp],
+        maestro_layer=template.maestro,
+        affected_assets=[f"asset-{a}" for a in template.assets],
+        affected_components=components,
+        dread=score(kb, profile, techniques, template.stride, template.assets, rules.dread_adjustments),
+        mitigations=choose_mitigations(kb, techniques, template.plot4ai, template.owasp),
+        citations=citations(kb, techniques, template.plot4ai, template.owasp),
+        why_applies=cand.why,
+        origin=cand.origin,
+        assumption=cand.assumed,
+        key=cand.key,
+    )
+
+
+def choose_mitigations(kb: KnowledgeBase, techniques: list[str], cards: list[str], owasp: list[str]) -> list[str]:
+    """ATLAS mitigations covering most of the threat's techniques, then PLOT4ai cards, then OWASP."""
+    counts: dict[str, int] = {}
+    for tech_id in techniques:
+        family = {tech_id, kb.technique_family(tech_id)}
+        for member in family:
+            for mit in kb.techniques[member].mitigations if member in kb.techniques else []:
+                counts[mit] = counts.get(mit, 0) + (2 if member == tech_id else 1)
+    chosen = sorted(counts, key=lambda m: (-counts[m], m))[:MAX_MITIGATIONS]
+    chosen += [c for c in cards if c in kb.plot_cards][:2]
+    if not chosen:
+        related = [c.id for c in kb.plot_cards.values() if c.prose and set(c.prose.related_atlas) & set(techniques)]
+        chosen += related[:2]
+    if not chosen:
+        chosen += [o for o in owasp if o in kb.owasp][:1]
+    return chosen
+
+
+def citations(kb: KnowledgeBase, techniques: list[str], cards: list[str], owasp: list[str]) -> list[Citation]:
+    out: list[Citation] = []
+    for tech_id in techniques:
+        tech = kb.techniques[tech_id]
+        out.append(Citation(passage_id=tech_id, title=tech.name, source=SOURCE_ATLAS, license="Apache-2.0"))
+    seen_cases: set[str] = set()
+    for tech_id in techniques:
+        studies = sorted(kb.techniques[tech_id].case_studies,
+                         key=lambda c: (kb.case_studies[c].type != "incident", c))
+        for case_id in studies[:2]:
+            if case_id not in seen_cases and len(seen_cases) < 3:
+                seen_cases.add(case_id)
+                out.append(Citation(passage_id=case_id, title=kb.case_studies[case_id].name, source=SOURCE_ATLAS,
+                                    license="Apache-2.0", kind="case_study"))
+    for case in kb.method_cases.values():
+        if set(case.related_atlas) & set(techniques):
+            out.append(Citation(passage_id=case.id, title=case.name, source=SOURCE_OWN, license="Apache-2.0",
+                                kind="method_case"))
+    for card_id in cards:
+        if card_id in kb.plot_cards:
+            out.append(Citation(passage_id=card_id, title=kb.plot_cards[card_id].label, source=SOURCE_PLOT4AI,
+                                license="CC BY-SA 4.0", kind="plot4ai_card"))
+    for owasp_id in owasp:
+        if owasp_id in kb.owasp:
+            out.append(Citation(passage_id=owasp_id, title=kb.owasp[owasp_id].name, source=SOURCE_OWASP,
+                                license="CC BY-SA 4.0", kind="owasp_llm"))
+    return out
+
+
+def _mitigation(mit_id: str, kb: KnowledgeBase) -> Mitigation:
+    if mit_id in kb.mitigations:
+        mit = kb.mitigations[mit_id]
+        return Mitigation(id=mit_id, title=mit.name, description=mit.prose.summary if mit.prose else "",
+                          how_to=list(mit.prose.how_to) if mit.prose else [], source=MitigationSource.ATLAS)
+    if mit_id in kb.plot_cards:
+        card = kb.plot_cards[mit_id]
+        return Mitigation(id=mit_id, title=f"PLOT4ai: {card.label}",
+                          description=card.prose.summary if card.prose else "",
+                          how_to=list(card.prose.recommendations) if card.prose else [],
+                          source=MitigationSource.PLOT4AI)
+    entry = kb.owasp[mit_id]
+    return Mitigation(id=mit_id, title=f"OWASP {mit_id}: {entry.name}", description=entry.summary,
+                      how_to=list(entry.how_to), source=MitigationSource.OWASP)
+
+
+def _assumptions(candidates: list[Candidate], profile: SystemProfile, rules: RuleSet) -> list[Assumption]:
+    by_rule = {r.id: r for r in rules.rules}
+    seen: dict[str, Assumption] = {}
+    for cand in candidates:
+        for why in cand.why:
+            rule = by_rule.get(why.rule_id or "")
+            for ref in why.facts:
+                if not ref.assumed or ref.path in seen:
+                    continue
+                label = _fact_label(ref.path)
+                seen[ref.path] = Assumption(
+                    id=f"A-{ref.path}",
+                    fact=ref.path,
+                    assumed_state=FactState.YES if _assumed_yes(rule, ref.path) else FactState.NO,
+                    statement=f"Not yet known, assumed the cautious way: {label}",
+                    question=(rule.question if rule and rule.question else f"Is this true of your system: {label}?"),
+                )
+    return sorted(seen.values(), key=lambda a: a.id)
+
+
+def _assumed_yes(rule: object, path: str) -> bool:
+    from app.conditions import All, Any_, FactIs, Not
+
+    def walk(cond: object) -> str | None:
+        if isinstance(cond, FactIs):
+            return cond.is_ if cond.fact == path else None
+        if isinstance(cond, All | Any_):
+            for part in (cond.all if isinstance(cond, All) else cond.any):
+                found = walk(part)
+                if found:
+                    return found
+        if isinstance(cond, Not):
+            return walk(cond.not_)
+        return None
+
+    return walk(getattr(rule, "when", None)) != "no_or_unknown"
+
+
+def _fact_label(path: str) -> str:
+    from app.model.facts import fact_description
+
+    return fact_description(path)
+
+
+def _open_questions(profile: SystemProfile, bank: QuestionBank | None) -> list[OpenQuestion]:
+    if bank is None:
+        return []
+    out: list[OpenQuestion] = []
+    for question in relevant_questions(bank, profile):
+        unknown = [p for p in question.fills if p in FACT_PATHS and get_fact(profile, p).state is FactState.UNKNOWN]
+        if unknown:
+            out.append(OpenQuestion(id=question.id.replace("Q-", "OQ-"), question=question.text, facts=unknown,
+                                    why=question.why))
+    return out[:8]

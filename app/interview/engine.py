@@ -1,0 +1,212 @@
+"""One interview turn: clean the message, spot commands and questions, extract facts, plan the next question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.interview.extract import FactUpdate, OfflineExtractor
+from app.interview.normalize import MAX_TEXT, clean
+from app.interview.planner import Coverage, NextStep, coverage, next_step
+from app.interview.questions import QuestionBank
+from app.interview.state import InterviewState, apply_updates, set_text
+from app.kb.loader import KnowledgeBase
+from app.model.facts import TEXT_FACT_PATHS, FactSource, FactState, fact_description
+
+DRAFT_COMMAND = re.compile(
+    r"^\s*(?:please\s+)?(?:draft(?:\s+(?:it|now|the (?:threat )?model))?|generate(?: the)?(?: threat)? model|"
+    r"build (?:the |my )?(?:threat )?model|make the (?:threat )?model|i\s*(?:'| a)?m done|that'?s all|"
+    r"finish|done)\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+EXPLAIN_QUESTION = re.compile(
+    r"^\s*(?:why\b|what(?:'s| is| are| does)\b|how (?:do|can|should|would) (?:i|we)\b|how to\b|explain\b|"
+    r"tell me (?:about|more)\b|can you explain\b|what do you mean\b)"
+    r"|\b(?:AML\.T\d{4}(?:\.\d{3})?|AML\.M\d{4}|AML\.CS\d{4}|LLM(?:0[1-9]|10)|P4AI-[A-Z]{3}-\d{2})\b",
+    re.IGNORECASE,
+)
+CORRECTION = re.compile(r"\b(?:actually|correction|i was wrong|scratch that|sorry,? i meant|i mixed|not anymore|"
+                        r"no longer|changed|we now|now we|update:)\b", re.IGNORECASE)
+LONG_DESCRIPTION = 200
+
+
+@dataclass
+class Reply:
+    text: str
+    intent: str  # answer | draft | explain | empty | unreadable
+    captured: list[FactUpdate] = field(default_factory=list)
+    step: NextStep | None = None
+    coverage: Coverage | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+def describe_update(update: FactUpdate) -> str:
+    """A captured fact in plain words."""
+    label = fact_description(update.path).rstrip(".")
+    if update.state is FactState.YES:
+        text = label
+    elif update.state is FactState.NO:
+        text = f"not: {label[0].lower()}{label[1:]}"
+    else:
+        text = f"not known yet: {label[0].lower()}{label[1:]}"
+    if update.confidence < 0.6 and update.state is not FactState.UNKNOWN:
+        text += " (you sounded unsure)"
+    return text
+
+
+def input_notices(raw: str | bytes | None, text: str) -> list[str]:
+    """Clear messages about odd input (huge, binary, not English) — never an error."""
+    notices: list[str] = []
+    size = len(raw) if raw is not None else 0
+    if size > MAX_TEXT:
+        notices.append(f"That was a very long message; I read the first {MAX_TEXT:,} characters.")
+    if isinstance(raw, bytes) and (b"\x00" in raw[:4096] or text.count("\ufffd") > 10):
+        notices.append("Part of that looked like binary data, which I can't read; please paste text.")
+    elif text.count("\ufffd") > 10:
+        notices.append("Part of that message was unreadable characters; I skipped them.")
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) > 20 and sum(1 for c in letters if c.isascii()) / len(letters) < 0.5:
+        notices.append("I understand English best; I picked up what I could — an English summary helps me more.")
+    return notices
+
+
+class InterviewEngine:
+    """Stateless: every call takes and mutates an InterviewState."""
+
+    def __init__(self, extractor: OfflineExtractor, bank: QuestionBank, kb: KnowledgeBase | None = None,
+                 explain: Callable[[str, InterviewState], str] | None = None) -> None:
+        self.extractor = extractor
+        self.bank = bank
+        self.kb = kb
+        self.explain = explain
+
+    def opening(self, state: InterviewState) -> NextStep:
+        return next_step(self.bank, state, self.kb)
+
+    def respond(self, state: InterviewState, raw: str | bytes | None, source: FactSource = FactSource.USER,
+                llm_updates: list[FactUpdate] | None = None) -> Reply:
+        text = clean(raw)
+        notices = input_notices(raw, text)
+        if not text or not any(ch.isalnum() for ch in text):
+            step = next_step(self.bank, state, self.kb)
+            return Reply("I didn't catch any words there. " + _ask(step), "empty", step=step,
+                         coverage=coverage(self.bank, state), notices=notices)
+        if DRAFT_COMMAND.match(text):
+            return Reply("Drafting the threat model now.", "draft", coverage=coverage(self.bank, state),
+                         notices=notices)
+        if EXPLAIN_QUESTION.search(text) and self.explain is not None and len(text) < 400:
+            answer = self.explain(text, state)
+            step = next_step(self.bank, state, self.kb)
+            return Reply(answer + "\n\n" + _ask(step, back=True), "explain", step=step,
+                         coverage=coverage(self.bank, state), notices=notices)
+        turn = state.user_turns
+        state.user_turns += 1
+        if state.plot4ai_pending:
+            return self._plot4ai_answer(state, text, notices)
+        asked_fills = self._asked_fills(state)
+        if turn == 0 and len(text) >= LONG_DESCRIPTION and not state.profile.description:
+            state.profile.description = text[:20000]
+        updates = self.extractor.extract(text, [p for p in asked_fills if p not in TEXT_FACT_PATHS])
+        if llm_updates:
+            known = {u.path for u in updates}
+            updates += [u for u in llm_updates if u.path not in known]
+        self._text_answers(state, text, asked_fills, turn, source)
+        correcting = bool(CORRECTION.search(text))
+        changed, conflict = apply_updates(state, updates, turn, source, correcting)
+        if state.contradiction is not None and any(u.path == state.contradiction.path for u in updates):
+            state.contradiction = None  # the user just settled it
+        elif conflict is not None:
+            state.contradiction = conflict
+        vague = bool(asked_fills) and not any(u.path in asked_fills for u in updates) and not any(
+            p in TEXT_FACT_PATHS for p in asked_fills)
+        if state.pending and not vague:
+            for path in asked_fills:  # an answered question settles its facts, even the unmentioned ones
+                if path not in state.settled:
+                    state.settled.append(path)
+        step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
+        self._mark_asked(state, step)
+        return Reply(_acknowledge(changed, updates) + _ask(step), "answer", captured=updates, step=step,
+                     coverage=coverage(self.bank, state), notices=notices)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _asked_fills(self, state: InterviewState) -> list[str]:
+        if state.contradiction is not None:
+            return [state.contradiction.path]
+        question = next((q for q in self.bank.questions if q.id == state.pending), None)
+        return list(question.fills) if question else []
+
+    @staticmethod
+    def _text_answers(state: InterviewState, text: str, asked_fills: list[str], turn: int,
+                      source: FactSource) -> None:
+        targets = [p for p in asked_fills if p in TEXT_FACT_PATHS]
+        if state.user_turns == 1 and not state.profile.scope.purpose.value:
+            targets = list(dict.fromkeys(["scope.purpose", *targets]))
+        for path in targets:
+            value = text if path != "scope.purpose" or len(text) < 600 else _first_sentences(text)
+            set_text(state, path, value, turn, source)
+
+    def _mark_asked(self, state: InterviewState, step: NextStep) -> None:
+        if step.kind == "question" and step.question_id:
+            state.asked.append(step.question_id)
+            state.pending = step.question_id
+        elif step.kind == "follow_up" and step.question_id:
+            state.follow_ups_done.append(step.question_id)
+            state.pending = step.question_id
+        elif step.kind == "plot4ai" and step.card_id:
+            state.plot4ai_asked.append(step.card_id)
+            state.plot4ai_pending = step.card_id
+            state.pending = None
+        elif step.kind == "done":
+            state.pending = None
+
+    def _plot4ai_answer(self, state: InterviewState, text: str, notices: list[str]) -> Reply:
+        card_id = state.plot4ai_pending or ""
+        head = text.strip().lower()
+        if self.extractor.deny.match(head):
+            answer = FactState.NO
+        elif self.extractor.affirm.match(head):
+            answer = FactState.YES
+        else:
+            answer = FactState.UNKNOWN
+        state.plot4ai_answers[card_id] = answer
+        state.plot4ai_pending = None
+        step = next_step(self.bank, state, self.kb)
+        self._mark_asked(state, step)
+        noted = {FactState.YES: "yes", FactState.NO: "no", FactState.UNKNOWN: "not sure"}[answer]
+        return Reply(f"Noted ({noted}) for PLOT4ai card {card_id}. " + _ask(step), "answer", step=step,
+                     coverage=coverage(self.bank, state), notices=notices)
+
+
+def _first_sentences(text: str, limit: int = 400) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    out = ""
+    for sentence in sentences:
+        if len(out) + len(sentence) > limit:
+            break
+        out += sentence + " "
+    return (out or text[:limit]).strip()
+
+
+def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate]) -> str:
+    stated = [u for u in changed if u.how != "implied"]
+    unknown = [u for u in updates if u.state is FactState.UNKNOWN]
+    parts: list[str] = []
+    if stated:
+        listed = "; ".join(describe_update(u) for u in stated[:8])
+        more = f" (and {len(stated) - 8} more)" if len(stated) > 8 else ""
+        parts.append(f"Noted: {listed}{more}.")
+    if unknown:
+        parts.append("No problem — I'll treat what you're unsure about as an open question and assume the "
+                     "cautious answer for now.")
+    if not parts:
+        parts.append("Thanks. I didn't pick up anything new from that.")
+    return " ".join(parts) + "\n\n"
+
+
+def _ask(step: NextStep, back: bool = False) -> str:
+    if step.kind == "done":
+        return step.text
+    prefix = "Back to the interview: " if back else ""
+    why = f"\n\n_Why I ask: {step.why}_" if step.why else ""
+    return f"{prefix}{step.text}{why}"
