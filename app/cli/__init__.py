@@ -12,6 +12,7 @@ import typer
 from app import settings as _settings  # noqa: F401  (sets offline env vars before anything heavy loads)
 from app.cli.common import fail, write_output
 from app.cli.evals import eval_app
+from app.cli.interview import draft, explain_command, interview, sessions_app
 from app.cli.kb import kb_app
 from app.export import EXPORTERS
 from app.model.io import ModelFileError, load_model_file
@@ -26,6 +27,10 @@ cli = typer.Typer(
 )
 cli.add_typer(kb_app, name="kb")
 cli.add_typer(eval_app, name="eval")
+cli.add_typer(sessions_app, name="sessions")
+cli.command("interview")(interview)
+cli.command("draft")(draft)
+cli.command("explain")(explain_command)
 
 
 @cli.command()

@@ -70,3 +70,30 @@ def scenarios(
     if json_out:
         json_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     typer.echo(summary_line(report["summary"]))
+
+
+@eval_app.command("extraction")
+def extraction(
+    answers: Annotated[Path, typer.Option(help="Labelled answers (YAML).")] = PROJECT_ROOT / "evals" / "extraction"
+    / "answers.yaml",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per-fact precision/recall and micro F1 of the offline extractor."""
+    from app.evals.extraction import evaluate as evaluate_extraction
+    from app.evals.extraction import load_answers
+    from app.interview.extract import get_extractor
+
+    try:
+        items = load_answers(answers)
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        fail(f"{answers}: cannot read answers ({exc})")
+    result = evaluate_extraction(get_extractor(), items)
+    if as_json:
+        typer.echo(json.dumps({k: v for k, v in result.items() if k != "errors"}, indent=2))
+        return
+    typer.echo(f"{'fact':42} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}")
+    for path, row in result["per_fact"].items():
+        typer.echo(f"{path:42} {row['precision']:>9.2f} {row['recall']:>7.2f} {row['tp']:>4} {row['fp']:>4} "
+                   f"{row['fn']:>4}")
+    typer.echo(f"answers={result['answers']} precision={result['precision']} recall={result['recall']} "
+               f"micro_f1={result['micro_f1']}")

@@ -1,0 +1,202 @@
+"""Explanations on demand, grounded in the knowledge base with citations.
+
+Offline, the answer is composed from our knowledge entries: what it is, why it matters for this
+system's facts, how to reduce it step by step, and a real case where it happened. With an LLM,
+the same retrieved passages are handed to the model, which must cite them (see app/llm_tasks).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.kb.loader import KnowledgeBase
+from app.kb.passages import Passage
+from app.model import FACT_PATHS, FactState, SystemProfile, ThreatModel, get_fact
+from app.model.facts import fact_description
+
+if TYPE_CHECKING:
+    from app.kb.index import KnowledgeIndex
+
+ID_IN_TEXT = re.compile(r"\b(AML\.T\d{4}(?:\.\d{3})?|AML\.M\d{4}|AML\.CS\d{4}|LLM(?:0[1-9]|10)|P4AI-[A-Z]{3}-\d{2}|"
+                        r"T-[A-Z0-9.-]+)\b", re.IGNORECASE)
+MITIGATION_WORDS = re.compile(r"\b(how (?:do|can|should) (?:i|we)|how to|mitigat|reduce|prevent|protect|defend|fix|"
+                              r"implement|set up|stop)\b", re.IGNORECASE)
+
+
+@dataclass
+class Source:
+    id: str
+    title: str
+    source: str
+    license: str
+
+
+@dataclass
+class Explanation:
+    question: str
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    found: bool = True
+
+    def with_sources(self) -> str:
+        if not self.sources:
+            return self.text
+        lines = [f"- {s.id} — {s.title} ({s.source}, {s.license})" for s in self.sources]
+        return self.text + "\n\n**Sources**\n" + "\n".join(lines)
+
+
+def resolve_target(question: str, kb: KnowledgeBase, index: KnowledgeIndex | None,
+                   model: ThreatModel | None = None) -> list[str]:
+    """The knowledge-base ids the question is about: named ids first, then search."""
+    ids: list[str] = []
+    for raw in ID_IN_TEXT.findall(question):
+        ident = raw.upper()
+        if ident.startswith("T-") and model is not None:
+            threat = model.threat(ident)
+            if threat:
+                ids += threat.atlas_techniques[:1] or threat.plot4ai_cards[:1] or threat.owasp_llm[:1]
+        elif kb.exists(ident):
+            ids.append(ident)
+    if ids or index is None:
+        return list(dict.fromkeys(ids))
+    from app.kb.index import SearchFilter
+
+    kinds = ("mitigation", "technique", "owasp_llm") if MITIGATION_WORDS.search(question) else (
+        "technique", "owasp_llm", "mitigation", "plot4ai_card", "method_case")
+    results: list[Passage] = index.search(question, k=5, flt=SearchFilter(kinds=kinds))
+    preferred = kinds[:2]  # a named threat or defence beats a card that merely mentions it
+    best = next((p for p in results[:3] if p.kind in preferred), results[0] if results else None)
+    return [best.id] if best else []
+
+
+def explain(question: str, kb: KnowledgeBase, index: KnowledgeIndex | None = None,
+            profile: SystemProfile | None = None, model: ThreatModel | None = None) -> Explanation:
+    """A grounded explanation of a threat, mitigation, card, OWASP entry or case study."""
+    question = " ".join((question or "").split())[:1000]
+    if not question:
+        return Explanation(question, "Ask me about a threat or a defence, e.g. “why is prompt injection a risk "
+                                     "for us?” or “what is AML.T0020?”.", found=False)
+    profile = profile or (model.profile if model else None)
+    targets = resolve_target(question, kb, index, model)
+    if not targets:
+        return Explanation(question, "I couldn't find that in the knowledge base (MITRE ATLAS, PLOT4ai, OWASP Top 10 "
+                                     "for LLM applications). Try naming the threat or defence differently.",
+                           found=False)
+    target = targets[0]
+    if target in kb.techniques:
+        return _technique(question, target, kb, profile)
+    if target in kb.mitigations:
+        return _mitigation(question, target, kb, profile)
+    if target in kb.owasp:
+        return _owasp(question, target, kb)
+    if target in kb.plot_cards:
+        return _card(question, target, kb)
+    if target in kb.case_studies:
+        cs = kb.case_studies[target]
+        text = f"**{cs.name}** ({cs.type}, {cs.date})\n\n{cs.prose.story if cs.prose else ''}\n\n" \
+               f"**Lesson:** {cs.prose.lesson if cs.prose else ''}"
+        return Explanation(question, text, [Source(cs.id, cs.name, "MITRE ATLAS", "Apache-2.0")])
+    if target in kb.method_cases:
+        case = kb.method_cases[target]
+        return Explanation(question, f"**{case.name}**\n\n{case.story}\n\n**Lesson:** {case.lesson}",
+                           [Source(case.id, case.name, "ThreatScribe", "Apache-2.0")])
+    if target in kb.tactics:
+        tactic = kb.tactics[target]
+        return Explanation(question, f"**{tactic.name}** — {tactic.prose.summary if tactic.prose else ''}",
+                           [Source(tactic.id, tactic.name, "MITRE ATLAS", "Apache-2.0")])
+    return Explanation(question, "I couldn't find that in the knowledge base.", found=False)
+
+
+def _system_reasons(signs: list[str], profile: SystemProfile | None) -> list[str]:
+    if profile is None:
+        return []
+    reasons: list[str] = []
+    for sign in signs:
+        path, _, wanted = sign.partition("=")
+        if path not in FACT_PATHS:
+            continue
+        fact = get_fact(profile, path)
+        if fact.state.value != wanted or fact.state is FactState.UNKNOWN:
+            continue
+        label = fact_description(path).rstrip(".")
+        if fact.state is FactState.NO:
+            label = f"not: {label[0].lower()}{label[1:]}"
+        quote = f" — you said “{fact.provenance[-1].quote}”" if fact.provenance else ""
+        reasons.append(f"{label}{quote}")
+    return reasons
+
+
+def _technique(question: str, ident: str, kb: KnowledgeBase, profile: SystemProfile | None) -> Explanation:
+    tech = kb.techniques[ident]
+    prose = tech.prose
+    name = tech.name if not tech.parent else f"{kb.techniques[tech.parent].name}: {tech.name}"
+    parts = [f"**{name}** ({ident})"]
+    sources = [Source(ident, name, "MITRE ATLAS", "Apache-2.0")]
+    if prose:
+        parts.append(f"**What it is.** {prose.summary}")
+        reasons = _system_reasons(prose.signs, profile)
+        why = prose.for_you
+        if reasons:
+            why += " In your system: " + "; ".join(reasons) + "."
+        parts.append(f"**Why it matters for you.** {why}")
+    mitigations = sorted(set(tech.mitigations) | set(kb.techniques[tech.parent].mitigations if tech.parent else []))
+    steps: list[str] = []
+    for mit_id in mitigations[:2]:
+        mit = kb.mitigations[mit_id]
+        sources.append(Source(mit_id, mit.name, "MITRE ATLAS", "Apache-2.0"))
+        if mit.prose:
+            steps += [f"{step} ({mit_id} {mit.name})" for step in mit.prose.how_to[:3]]
+    if not steps:
+        for card in kb.plot_cards.values():
+            if card.prose and ident in card.prose.related_atlas:
+                steps += [f"{r} ({card.id})" for r in card.prose.recommendations[:3]]
+                sources.append(Source(card.id, card.label, "PLOT4ai", "CC BY-SA 4.0"))
+                break
+    if steps:
+        parts.append("**How to reduce it.**\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1)))
+    studies = sorted(tech.case_studies, key=lambda c: (kb.case_studies[c].type != "incident", c))
+    if studies:
+        cs = kb.case_studies[studies[0]]
+        if cs.prose:
+            parts.append(f"**This happened before — {cs.name}.** {cs.prose.story}")
+            sources.append(Source(cs.id, cs.name, "MITRE ATLAS", "Apache-2.0"))
+    for owasp_id in prose.owasp_llm if prose else []:
+        if owasp_id in kb.owasp:
+            sources.append(Source(owasp_id, kb.owasp[owasp_id].name, "OWASP Top 10 for LLM Applications",
+                                  "CC BY-SA 4.0"))
+    return Explanation(question, "\n\n".join(parts), sources)
+
+
+def _mitigation(question: str, ident: str, kb: KnowledgeBase, profile: SystemProfile | None) -> Explanation:
+    mit = kb.mitigations[ident]
+    parts = [f"**{mit.name}** ({ident}, {mit.category})"]
+    if mit.prose:
+        parts.append(f"**What it is.** {mit.prose.summary}")
+        parts.append("**How to do it.**\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(mit.prose.how_to, 1)))
+    against = [kb.techniques[t].name for t in mit.techniques[:6] if t in kb.techniques]
+    if against:
+        parts.append("**What it protects against.** " + ", ".join(against) + ".")
+    return Explanation(question, "\n\n".join(parts), [Source(ident, mit.name, "MITRE ATLAS", "Apache-2.0")])
+
+
+def _owasp(question: str, ident: str, kb: KnowledgeBase) -> Explanation:
+    entry = kb.owasp[ident]
+    parts = [f"**{ident} {entry.name}**", f"**What it is.** {entry.summary}",
+             f"**Why it matters for you.** {entry.for_you}",
+             "**How to reduce it.**\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(entry.how_to, 1))]
+    sources = [Source(ident, entry.name, "OWASP Top 10 for LLM Applications", "CC BY-SA 4.0")]
+    sources += [Source(t, kb.techniques[t].name, "MITRE ATLAS", "Apache-2.0") for t in entry.related_atlas[:3]]
+    return Explanation(question, "\n\n".join(parts), sources)
+
+
+def _card(question: str, ident: str, kb: KnowledgeBase) -> Explanation:
+    card = kb.plot_cards[ident]
+    prose = card.prose
+    parts = [f"**{card.label}** ({ident}, PLOT4ai — {card.category})"]
+    if prose:
+        parts += [f"**The question to ask yourself.** {prose.question} (a “{card.threatif}” means it applies)",
+                  f"**What can go wrong.** {prose.summary}",
+                  "**What to do.**\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(prose.recommendations, 1))]
+    return Explanation(question, "\n\n".join(parts), [Source(ident, card.label, "PLOT4ai (adapted)", "CC BY-SA 4.0")])
