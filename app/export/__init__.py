@@ -5,13 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.export.basic import to_csv, to_json, to_markdown
+from app.export.diagram import to_dot, to_mermaid
+from app.export.interop import to_navigator, to_sarif
 from app.model import ThreatModel
+
+
+def _markdown_with_diagram(model: ThreatModel) -> str:
+    return to_markdown(model, diagram=to_mermaid(model) if model.components else None)
+
+
+def _navigator(model: ThreatModel) -> str:
+    from app.kb.service import get_kb
+
+    try:
+        kb = get_kb()
+        tactics = {t.id: t.tactics for t in kb.techniques.values()}
+    except Exception:  # exporting must not depend on the knowledge base loading
+        tactics = {}
+    return to_navigator(model, tactics)
+
 
 EXPORTERS: dict[str, Callable[[ThreatModel], str]] = {
     "json": to_json,
-    "md": to_markdown,
+    "md": _markdown_with_diagram,
     "csv": to_csv,
+    "sarif": to_sarif,
+    "navigator": _navigator,
+    "mermaid": to_mermaid,
+    "dot": to_dot,
 }
-EXTENSIONS: dict[str, str] = {"json": "json", "md": "md", "csv": "csv"}
+EXTENSIONS: dict[str, str] = {"json": "json", "md": "md", "csv": "csv", "sarif": "sarif",
+                              "navigator": "layer.json", "mermaid": "mmd", "dot": "dot"}
+MEDIA_TYPES: dict[str, str] = {"json": "application/json", "md": "text/markdown", "csv": "text/csv",
+                               "sarif": "application/sarif+json", "navigator": "application/json",
+                               "mermaid": "text/plain", "dot": "text/vnd.graphviz"}
 
-__all__ = ["EXPORTERS", "EXTENSIONS", "to_csv", "to_json", "to_markdown"]
+__all__ = ["EXPORTERS", "EXTENSIONS", "MEDIA_TYPES", "to_csv", "to_dot", "to_json", "to_markdown", "to_mermaid",
+           "to_navigator", "to_sarif"]
