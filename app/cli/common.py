@@ -42,3 +42,22 @@ def read_text_file(path: Path) -> str:
     if b"\x00" in raw[:8192]:
         fail(f"{path}: looks like a binary file; give a text or Markdown file")
     return raw.decode("utf-8", errors="replace")
+
+
+def make_runner(llm: str | None, base_url: str | None):  # type: ignore[no-untyped-def]
+    """An LLMRunner for --llm/--llm-base-url (or THREATSCRIBE_LLM), None for offline; one-line errors."""
+    from app.llm import LLMConfigError, get_chat_model
+    from app.llm_call import LLMRunner
+    from app.settings import get_settings
+
+    settings = get_settings()
+    if llm is not None or base_url is not None:
+        settings = settings.model_copy(update={k: v for k, v in (("llm", llm), ("llm_base_url", base_url))
+                                               if v is not None})
+    try:
+        chat_model = get_chat_model(settings)
+    except LLMConfigError as exc:
+        fail(str(exc))
+    if chat_model is None:
+        return None
+    return LLMRunner(chat_model, timeout=settings.llm_timeout, max_retries=settings.llm_max_retries)

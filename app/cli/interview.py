@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import fail, read_text_file, write_output
+from app.cli.common import fail, make_runner, read_text_file, write_output
 from app.settings import get_settings
 
+LLM_OPTION = typer.Option("--llm", help="offline (default) or provider:model, e.g. ollama:llama3.1.")
+BASE_URL_OPTION = typer.Option("--llm-base-url", help="Base URL for openai-compatible or ollama servers.")
 sessions_app = typer.Typer(help="List, show and delete saved interview sessions.", no_args_is_help=True)
 
 
@@ -29,6 +31,8 @@ def interview(
     answers: Annotated[Path | None, typer.Option("--answers", help="One answer per paragraph; no prompts.")] = None,
     session: Annotated[str | None, typer.Option("--session", help="Resume this session id.")] = None,
     name: Annotated[str, typer.Option(help="Name of the system (new sessions).")] = "Untitled AI system",
+    llm: Annotated[str | None, LLM_OPTION] = None,
+    llm_base_url: Annotated[str | None, BASE_URL_OPTION] = None,
 ) -> None:
     """Interview in the terminal (or from an answers file), saving every turn."""
     from rich.console import Console
@@ -39,10 +43,17 @@ def interview(
     from app.store import StoreError
 
     console = Console(highlight=False)
+    runner = make_runner(llm, llm_base_url)
     store = _store()
     services = get_services()
     try:
-        chat = open_or_fail(store, services, session) if session else InterviewSession.create(store, services, name)
+        if session:
+            chat = open_or_fail(store, services, session)
+            chat.runner = runner
+            if runner is not None:
+                runner.usage = chat.state.llm_usage
+        else:
+            chat = InterviewSession.create(store, services, name, runner)
     except StoreError as exc:
         fail(str(exc))
     console.print(f"[dim]session {chat.id} — resume with: threatscribe interview --session {chat.id}[/dim]")
@@ -57,6 +68,8 @@ def interview(
         if not chat.state.drafted:
             model, version = chat.draft("answers file finished")
             console.print(f"Drafted version {version}: {len(model.threats)} threats, {len(model.findings)} findings.")
+        if runner is not None:
+            console.print(f"[dim]{chat.state.llm_usage.summary()}[/dim]")
         return
     while True:
         try:
@@ -136,8 +149,10 @@ def draft(
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Add missing required threats found by the rules pass.")] = False,
     name: Annotated[str | None, typer.Option(help="Name of the system.")] = None,
+    llm: Annotated[str | None, LLM_OPTION] = None,
+    llm_base_url: Annotated[str | None, BASE_URL_OPTION] = None,
 ) -> None:
-    """Draft a threat model from a description (offline), and export it."""
+    """Draft a threat model from a description (offline by default), and export it."""
     from app.checks import fix_missing, run_checks
     from app.export import EXPORTERS
     from app.pipeline import run_pipeline
@@ -148,8 +163,17 @@ def draft(
         fail(f"unknown format {format!r}; choose one of {', '.join(EXPORTERS)}")
     text = read_text_file(description)
     extra = paragraphs(read_text_file(answers)) if answers else []
+    runner = make_runner(llm, llm_base_url)
     services = get_services()
     result = run_pipeline(services, text, extra, name=name or description.stem.replace("_", " ").replace("-", " "))
+    if runner is not None:
+        from app.interview.session import tailor_or_notice
+
+        tailor_or_notice(runner, result.model, services, text, result.state.plot4ai_answers)
+        for finding in result.model.findings:
+            if finding.rule_id == "CHK-LLM-001":
+                typer.echo(f"notice: {finding.message}", err=True)
+        typer.echo(runner.usage.summary(), err=True)
     if fix:
         added = fix_missing(result.model, services.kb, services.rules)
         result.model.findings = run_checks(result.model, services.kb, services.rules, result.state.plot4ai_answers)
@@ -161,6 +185,8 @@ def draft(
 def explain_command(
     question: Annotated[str, typer.Argument(help="E.g. “why is prompt injection a risk for us?”")],
     model_file: Annotated[Path | None, typer.Option("--model", help="A threat-model JSON for context.")] = None,
+    llm: Annotated[str | None, LLM_OPTION] = None,
+    llm_base_url: Annotated[str | None, BASE_URL_OPTION] = None,
 ) -> None:
     """Explain a threat or mitigation, grounded in the knowledge base, with sources."""
     from app.explain import explain
@@ -174,6 +200,12 @@ def explain_command(
         except ModelFileError as exc:
             fail(str(exc))
     services = get_services()
+    runner = make_runner(llm, llm_base_url)
+    if runner is not None:
+        from app.interview.session import explain_with_optional_llm
+
+        typer.echo(explain_with_optional_llm(question, services, runner, model=model))
+        return
     result = explain(question, services.kb, services.index, model=model)
     typer.echo(result.with_sources())
     if not result.found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.interview.extract import FactUpdate
+from app.llm_call import LLMUsage
 from app.model.facts import (
     Fact,
     FactChange,
@@ -46,6 +47,7 @@ class InterviewState(BaseModel):
     plot4ai_pending: str | None = Field(default=None, description="The PLOT4ai card question waiting.")
     plot4ai_asked: list[str] = Field(default_factory=list)
     drafted: bool = Field(default=False)
+    llm_usage: LLMUsage = Field(default_factory=LLMUsage, description="LLM calls and tokens in this session.")
 
 
 def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, source: FactSource,
