@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.interview.normalize import TypoFixer, clauses, clean, expand
-from app.model.facts import FACT_PATHS, FactState
+from app.model.facts import FACT_PATHS, FactState, fact_description
 
 CONFIDENCE_STATED = 0.9
 CONFIDENCE_BARE = 0.8
@@ -155,7 +155,10 @@ class OfflineExtractor:
             r"intend to|todo|to do:|eventually|next (?:quarter|year|month|sprint)|on the roadmap)\b"
         )
         sources = " ".join(p for f in spec.facts.values() for p in f.yes_if + f.no_if)
-        words = re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", sources))
+        sources = re.sub(r"\\[a-zA-Z]", " ", sources)
+        sources = re.sub(r"\[- \]\?|-\?|\?", "", sources)  # "e-?mails?" -> "emails"
+        descriptions = " ".join(fact_description(p) for p in FACT_PATHS).lower()
+        words = re.findall(r"[a-z]{4,}", sources + " " + descriptions)
         self.typos = TypoFixer(words)
 
     # -- public ----------------------------------------------------------------------------------

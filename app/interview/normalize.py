@@ -71,7 +71,7 @@ class TypoFixer:
         if len(word) < 4 or word in self.known or not word.isalpha():
             return word
         if word not in self._cache:
-            match = get_close_matches(word, self.vocabulary, n=1, cutoff=0.84)
+            match = get_close_matches(word, self.vocabulary, n=1, cutoff=0.8)
             self._cache[word] = match[0] if match else word
         return self._cache[word]
 
