@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import streamlit as st
 
-GREETING = (
-    "Hi! I'm ThreatScribe. Tell me about the AI system you are building — what it does, which model "
-    "it uses, what data it learns from, who can reach it and what it is connected to. I'll ask a few "
-    "follow-up questions (about 10 minutes), then draft a threat model grounded in MITRE ATLAS, "
-    "PLOT4ai and the OWASP Top 10 for LLM applications."
-)
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on the path
+    sys.path.insert(0, str(ROOT))
+
+from app import settings as _settings  # noqa: E402,F401  (offline env vars before anything heavy)
+from app.ui.resources import mode_badge  # noqa: E402
+
+PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="ThreatScribe", page_icon="🛡️", layout="wide")
-st.title("ThreatScribe")
-with st.chat_message("assistant"):
-    st.markdown(GREETING)
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "interview.py", title="Interview", icon="💬", default=True),
+        st.Page(PAGES / "threats.py", title="Threat model", icon="🛡️"),
+        st.Page(PAGES / "pictures.py", title="Pictures", icon="🗺️"),
+        st.Page(PAGES / "export.py", title="Export", icon="⬇️"),
+        st.Page(PAGES / "sessions.py", title="Sessions", icon="🗂️"),
+        st.Page(PAGES / "settings.py", title="Settings", icon="⚙️"),
+    ]
+)
+mode_badge()
+navigation.run()
