@@ -97,3 +97,26 @@ def extraction(
                    f"{row['fn']:>4}")
     typer.echo(f"answers={result['answers']} precision={result['precision']} recall={result['recall']} "
                f"micro_f1={result['micro_f1']}")
+
+
+@eval_app.command("interview")
+def interview_eval(
+    directory: Annotated[Path, typer.Argument(help="Scenario folder (uses each scenario's facts).")] = PROJECT_ROOT
+    / "evals" / "scenarios",
+) -> None:
+    """Questions until coverage is complete, with a simulated user answering from scenario facts."""
+    from app.evals.interview import evaluate as evaluate_interview
+    from app.evals.scenarios import ScenarioError, load_scenarios
+    from app.services import get_services
+
+    try:
+        items = load_scenarios(directory)
+    except ScenarioError as exc:
+        fail(str(exc))
+    result = evaluate_interview(get_services(), items)
+    for row in result["rows"]:
+        typer.echo(f"{row['id'][:48]:48} questions={row['questions']:<3} complete={row['complete']} "
+                   f"facts right/wrong/total={row['facts_right']}/{row['facts_wrong']}/{row['facts_total']}")
+    typer.echo(f"scenarios={result['scenarios']} median_questions={result['median_questions']} "
+               f"max_questions={result['max_questions']} complete={result['complete']} "
+               f"fact_accuracy={result['fact_accuracy']} facts_wrong={result['facts_wrong']}")

@@ -39,7 +39,8 @@ with st.expander(f"Rules pass: {len(model.findings)} findings", expanded=bool(mo
 tactic_names = {t.id: t.name for t in kb.tactics.values()}
 cols = st.columns(5)
 f_stride = cols[0].multiselect("STRIDE", [s.value for s in Stride], key="f_stride")
-f_tactic = cols[1].multiselect("ATLAS tactic", list(tactic_names), format_func=lambda t: tactic_names.get(t, t), key="f_tactic")
+f_tactic = cols[1].multiselect("ATLAS tactic", list(tactic_names), format_func=lambda t: tactic_names.get(t, t),
+                               key="f_tactic")
 f_risk = cols[2].multiselect("Risk", ["critical", "high", "medium", "low"], key="f_risk")
 f_status = cols[3].multiselect("Status", [s.value for s in ThreatStatus], key="f_status")
 f_origin = cols[4].multiselect("Origin", sorted({t.origin.value for t in model.threats}), key="f_origin")
