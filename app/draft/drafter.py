@@ -36,7 +36,7 @@ from app.model import (
 if TYPE_CHECKING:
     from app.kb.index import KnowledgeIndex
 
-LLM_FACTS = ("model.kind_llm_chat", "model.kind_agent", "llm.retrieval", "llm.tools", "llm.system_prompt")
+LLM_FACTS = ("model.kind_llm_chat", "model.kind_agent")
 STAGING_ONLY_TACTICS = {"AML.TA0002", "AML.TA0003", "AML.TA0008", "AML.TA0000", "AML.TA0014"}
 CATEGORY_STRIDE = {
     "Data & Data Governance": Stride.TAMPERING,
@@ -89,7 +89,7 @@ def draft_model(
 ) -> ThreatModel:
     """The deterministic draft. Same facts in, same model out (timestamps aside)."""
     llm_system = is_llm_system(profile)
-    candidates = _from_rules(profile, rules.fire(profile), llm_system)
+    candidates = _from_rules(profile, rules.fire(profile), llm_system, kb)
     candidates += _from_plot4ai(kb, plot4ai_answers or {})
     if index is not None:
         candidates += _from_retrieval(profile, kb, index, candidates, llm_system)
@@ -127,12 +127,19 @@ def draft_model(
 
 
 # -- candidates ----------------------------------------------------------------------------------
-def _from_rules(profile: SystemProfile, fired: list[FiredRule], llm_system: bool) -> list[Candidate]:
+def _from_rules(profile: SystemProfile, fired: list[FiredRule], llm_system: bool,
+                kb: KnowledgeBase | None = None) -> list[Candidate]:
     out: list[Candidate] = []
     for item in fired:
         template = item.rule.threat
         if template.llm_only and not llm_system:
             continue
+        if not llm_system and kb is not None and template.atlas:
+            # A system without an LLM gets no LLM-only techniques, whatever rule proposed them.
+            kept = [t for t in template.atlas if not (t in kb.techniques and kb.techniques[t].llm_only)]
+            if not kept:
+                continue
+            template = template.model_copy(update={"atlas": kept})
         why = WhyApplies(rule_id=item.rule.id, facts=fact_references(profile, item.matches),
                          explanation=item.rule.why)
         out.append(Candidate(item.rule.id, template, ThreatOrigin.RULES, [why], item.assumed, item.rule.level))
