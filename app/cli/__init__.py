@@ -14,6 +14,7 @@ from app.cli.common import fail, write_output
 from app.cli.evals import eval_app
 from app.cli.interview import draft, explain_command, interview, sessions_app
 from app.cli.kb import kb_app
+from app.cli.versions import diff_command, import_command
 from app.export import EXPORTERS
 from app.model.io import ModelFileError, load_model_file
 from app.model.schema import model_json_schema
@@ -31,6 +32,8 @@ cli.add_typer(sessions_app, name="sessions")
 cli.command("interview")(interview)
 cli.command("draft")(draft)
 cli.command("explain")(explain_command)
+cli.command("diff")(diff_command)
+cli.command("import")(import_command)
 
 
 @cli.command()

@@ -113,7 +113,7 @@ def draft_model(
         kb_versions=kb.versions,
         created_at=stamp,
         updated_at=stamp,
-        profile=profile,
+        profile=profile.model_copy(deep=True),
         assets=assets_for(used_assets),
         components=picture.components,
         trust_boundaries=picture.boundaries,

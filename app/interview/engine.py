@@ -36,6 +36,7 @@ class Reply:
     text: str
     intent: str  # answer | draft | explain | empty | unreadable
     captured: list[FactUpdate] = field(default_factory=list)
+    changed: list[FactUpdate] = field(default_factory=list)
     step: NextStep | None = None
     coverage: Coverage | None = None
     notices: list[str] = field(default_factory=list)
@@ -126,7 +127,8 @@ class InterviewEngine:
                     state.settled.append(path)
         step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
         self._mark_asked(state, step)
-        return Reply(_acknowledge(changed, updates) + _ask(step), "answer", captured=updates, step=step,
+        return Reply(_acknowledge(changed, updates) + _ask(step), "answer", captured=updates, changed=changed,
+                     step=step,
                      coverage=coverage(self.bank, state), notices=notices)
 
     # -- helpers ---------------------------------------------------------------------------------

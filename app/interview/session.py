@@ -58,6 +58,23 @@ class InterviewSession:
         data = store.load_state(session_id)
         return cls(store, services, session_id, InterviewState.model_validate(data), runner)
 
+    @classmethod
+    def import_model(cls, store: SessionStore, services: Services, model: ThreatModel,
+                     name: str | None = None) -> InterviewSession:
+        """A new session that continues an exported model: its facts, and the model as version 1."""
+        state = InterviewState(profile=model.profile.model_copy(deep=True), drafted=True)
+        if name:
+            state.profile.name = name[:200]
+        session_id = store.create(state.profile.name, state.model_dump(mode="json"))
+        session = cls(store, services, session_id, state)
+        store.add_version(session_id, model.model_dump_json(), "imported from JSON")
+        step = session.engine.opening(state)
+        session.engine._mark_asked(state, step)
+        store.add_turn(session_id, "assistant", f"Imported “{model.title}” with {len(model.threats)} threats. "
+                       f"Tell me what changed in the system and I'll update the model.\n\n{step.text}",
+                       meta={"kind": "import"}, state=state.model_dump(mode="json"))
+        return session
+
     def save(self) -> None:
         self.store.save_state(self.id, self.state.model_dump(mode="json"))
 
@@ -77,6 +94,9 @@ class InterviewSession:
         if llm_notice:
             reply.notices.append(llm_notice)
         result = TurnResult(reply)
+        changed = reply.intent == "answer" and any(u.how != "implied" for u in reply.changed)
+        if self.state.drafted and changed and reply.intent != "draft":
+            result.model, result.version = self._redraft_after_change(reply)
         if reply.intent == "draft":
             model, version = self.draft("draft requested in chat")
             result.model, result.version = model, version
@@ -88,12 +108,33 @@ class InterviewSession:
         return result
 
     def draft(self, cause: str = "draft", now: dt.datetime | None = None) -> tuple[ThreatModel, int]:
+        """A new version; decisions on threats that still apply are carried over from the last one."""
+        from app.checks import run_checks
+        from app.draft.redraft import carry_decisions
+
+        previous = self.latest_model()
         model = draft_state(self.services, self.state, now=now)
         if self.runner is not None:
             self._llm_tailor(model)
+        if previous is not None:
+            carry_decisions(previous, model)
+            model.findings = run_checks(model, self.services.kb, self.services.rules, self.state.plot4ai_answers)
         self.state.drafted = True
         self.save()
         version = self.store.add_version(self.id, model.model_dump_json(), cause)
+        return model, version
+
+    def _redraft_after_change(self, reply: Reply) -> tuple[ThreatModel, int]:
+        from app.diff import diff_models, to_markdown
+
+        previous = self.latest_model()
+        model, version = self.draft("re-draft after the facts changed")
+        if previous is not None:
+            difference = diff_models(previous, model)
+            if not difference.empty:
+                titles = {t.id: t.title for t in model.threats} | {t.id: t.title for t in previous.threats}
+                reply.text += f"\n\nI re-drafted the threat model (version {version}). What changed:\n\n" + to_markdown(
+                    difference, titles)
         return model, version
 
     def save_model(self, model: ThreatModel, cause: str) -> int:

@@ -140,3 +140,19 @@ with st.expander("Add a threat"):
             st.rerun()
         except EditError as exc:
             st.error(str(exc))
+
+versions = chat.store.versions(chat.id)
+if len(versions) > 1:
+    with st.expander("Compare versions (what changed)"):
+        from app.diff import diff_models, to_markdown
+        from app.model import ThreatModel
+
+        labels = {v.version: f"v{v.version} · {v.cause} · {v.created_at}" for v in versions}
+        numbers = [v.version for v in versions]
+        c_old, c_new = st.columns(2)
+        old_v = c_old.selectbox("From", numbers, index=len(numbers) - 2, format_func=labels.get, key="diff_from")
+        new_v = c_new.selectbox("To", numbers, index=len(numbers) - 1, format_func=labels.get, key="diff_to")
+        old_m = ThreatModel.model_validate_json(chat.store.version(chat.id, old_v).model_json)
+        new_m = ThreatModel.model_validate_json(chat.store.version(chat.id, new_v).model_json)
+        names = {t.id: t.title for t in old_m.threats} | {t.id: t.title for t in new_m.threats}
+        st.markdown(safe_text(to_markdown(diff_models(old_m, new_m), names)))
