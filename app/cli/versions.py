@@ -49,10 +49,8 @@ def diff_command(
     old, new = resolve_model(a), resolve_model(b)
     difference = diff_models(old, new)
     titles = {t.id: t.title for t in old.threats} | {t.id: t.title for t in new.threats}
-    if format == "json":
-        text = to_json(difference)
-    else:
-        text = (to_markdown if format == "md" else to_text)(difference, titles)
+    render = to_markdown if format == "md" else to_text
+    text = to_json(difference) if format == "json" else render(difference, titles)
     write_output(text, output)
     raise typer.Exit(0 if difference.empty else 1)
 

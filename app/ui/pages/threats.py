@@ -147,12 +147,11 @@ if len(versions) > 1:
         from app.diff import diff_models, to_markdown
         from app.model import ThreatModel
 
-        labels = {v.version: f"v{v.version} · {v.cause} · {v.created_at}" for v in versions}
-        numbers = [v.version for v in versions]
+        labels = [f"v{v.version} · {v.cause} · {v.created_at}" for v in versions]
         c_old, c_new = st.columns(2)
-        old_v = c_old.selectbox("From", numbers, index=len(numbers) - 2, format_func=labels.get, key="diff_from")
-        new_v = c_new.selectbox("To", numbers, index=len(numbers) - 1, format_func=labels.get, key="diff_to")
-        old_m = ThreatModel.model_validate_json(chat.store.version(chat.id, old_v).model_json)
-        new_m = ThreatModel.model_validate_json(chat.store.version(chat.id, new_v).model_json)
+        old_label = c_old.selectbox("From", labels, index=len(labels) - 2, key="diff_from")
+        new_label = c_new.selectbox("To", labels, index=len(labels) - 1, key="diff_to")
+        old_m = ThreatModel.model_validate_json(versions[labels.index(str(old_label))].model_json)
+        new_m = ThreatModel.model_validate_json(versions[labels.index(str(new_label))].model_json)
         names = {t.id: t.title for t in old_m.threats} | {t.id: t.title for t in new_m.threats}
         st.markdown(safe_text(to_markdown(diff_models(old_m, new_m), names)))
