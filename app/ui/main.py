@@ -16,15 +16,15 @@ from app.ui.resources import mode_badge  # noqa: E402
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="ThreatScribe", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="ThreatScribe", page_icon=":material/shield:", layout="wide")
 navigation = st.navigation(
     [
-        st.Page(PAGES / "interview.py", title="Interview", icon="💬", default=True),
-        st.Page(PAGES / "threats.py", title="Threat model", icon="🛡️"),
-        st.Page(PAGES / "pictures.py", title="Pictures", icon="🗺️"),
-        st.Page(PAGES / "export.py", title="Export", icon="⬇️"),
-        st.Page(PAGES / "sessions.py", title="Sessions", icon="🗂️"),
-        st.Page(PAGES / "settings.py", title="Settings", icon="⚙️"),
+        st.Page(PAGES / "interview.py", title="Interview", icon=":material/chat:", default=True),
+        st.Page(PAGES / "threats.py", title="Threat model", icon=":material/shield:"),
+        st.Page(PAGES / "pictures.py", title="Pictures", icon=":material/account_tree:"),
+        st.Page(PAGES / "export.py", title="Export", icon=":material/download:"),
+        st.Page(PAGES / "sessions.py", title="Sessions", icon=":material/folder_open:"),
+        st.Page(PAGES / "settings.py", title="Settings", icon=":material/settings:"),
     ]
 )
 mode_badge()
