@@ -22,7 +22,8 @@ DESCRIPTION = ("ShopHelp is the customer-support chatbot on our public web shop.
                "<script>alert('x')</script>")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (.ci/run installs it)")]
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="Debian chromium not installed (.ci/run installs it)")]
 
 
 def free_port() -> int:
@@ -90,7 +91,7 @@ def test_interview_draft_and_threats_in_a_real_browser(app_url: str, tmp_path: P
         page.wait_for_selector("text=is ready", timeout=180_000)
         wait_idle(page)
         page.get_by_role("link", name="Threat model").click()
-        page.wait_for_selector('[data-testid="stExpander"]', timeout=60_000)
+        page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
         wait_idle(page)
         assert page.locator('[data-testid="stDataFrame"]').count() >= 1
         assert page.locator('[data-testid="stExpander"]').count() >= 5

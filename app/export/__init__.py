@@ -7,7 +7,8 @@ from collections.abc import Callable
 from app.export.basic import to_csv, to_json, to_markdown
 from app.export.diagram import to_dot, to_mermaid
 from app.export.interop import to_navigator, to_sarif
-from app.export.tools import to_otm, to_threat_composer, to_threat_dragon
+from app.export.threat_composer import to_threat_composer
+from app.export.tools import to_otm, to_threat_dragon
 from app.model import ThreatModel
 
 

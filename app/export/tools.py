@@ -1,8 +1,7 @@
 """Threat-modelling tool formats: OWASP Threat Dragon v2, Open Threat Model 0.2.0 and AWS Threat Composer v1.
 
-Ids are uuid5 values derived from the ThreatScribe ids, so exporting the same model twice gives the same file.
-The ThreatScribe ids, ATLAS techniques, PLOT4ai cards and OWASP LLM ids travel in each tool's own free-form
-place: the threat description in Threat Dragon, tags/attributes in OTM, tags/custom metadata in Threat Composer.
+Ids are uuid5 values of the ThreatScribe ids (same model, same file). ThreatScribe ids and ATLAS / PLOT4ai / OWASP
+ids travel in each tool's free-form place: TD threat description, OTM tags/attributes, TC tags/custom metadata.
 """
 
 from __future__ import annotations
@@ -38,20 +37,19 @@ STATUS = {  # ThreatScribe status -> (Threat Dragon, OTM threat state, OTM mitig
     "rejected": ("NotApplicable", "not-applicable", "not-applicable", "threatResolvedNotUseful"),
 }
 OTM_RISK_REDUCTION = 50  # OTM requires a 0-100 estimate; ThreatScribe records none, so a neutral midpoint
+_ACTOR, _PROCESS = ("actor", "tm.Actor", 160, 80), ("process", "tm.Process", 120, 120)
 TD_SHAPES = {  # kind -> (shape, type, width, height); external services are DFD external entities
-    ComponentKind.ACTOR: ("actor", "tm.Actor", 160, 80),
-    ComponentKind.EXTERNAL_SERVICE: ("actor", "tm.Actor", 160, 80),
-    ComponentKind.PROCESS: ("process", "tm.Process", 120, 120),
-    ComponentKind.MODEL: ("process", "tm.Process", 120, 120),
-    ComponentKind.DATA_STORE: ("store", "tm.Store", 160, 75),
+    ComponentKind.ACTOR: _ACTOR, ComponentKind.EXTERNAL_SERVICE: _ACTOR, ComponentKind.PROCESS: _PROCESS,
+    ComponentKind.MODEL: _PROCESS, ComponentKind.DATA_STORE: ("store", "tm.Store", 160, 75),
 }
-TD_DEFAULTS: dict[str, dict[str, Any]] = {
+TD_DEFAULTS: dict[str, dict[str, Any]] = {  # Threat Dragon's default element properties
     "tm.Actor": {"providesAuthentication": False},
-    "tm.Process": {"handlesCardPayment": False, "handlesGoodsOrServices": False, "isWebApplication": False,
-                   "privilegeLevel": ""},
-    "tm.Store": {"isALog": False, "isEncrypted": False, "isSigned": False, "storesCredentials": False,
-                 "storesInventory": False},
+    "tm.Process": dict.fromkeys(["handlesCardPayment", "handlesGoodsOrServices", "isWebApplication"], False)
+    | {"privilegeLevel": ""},
+    "tm.Store": dict.fromkeys(["isALog", "isEncrypted", "isSigned", "storesCredentials", "storesInventory"], False),
 }
+Point = tuple[int, int]
+Box = tuple[int, int, int, int]  # x, y, width, height
 STROKE = {"stroke": "#333333", "strokeWidth": 1.5, "strokeDasharray": "none"}
 
 
@@ -88,11 +86,8 @@ def threat_targets(model: ThreatModel, threat: Threat, components: list[Componen
     targets = list(dict.fromkeys(c for c in threat.affected_components if c in known))
     if targets or not components:
         return targets
-    for kind in (ComponentKind.PROCESS, ComponentKind.MODEL):
-        main = next((c for c in components if c.kind is kind), None)
-        if main:
-            return [main.id]
-    return [components[0].id]
+    kinds = (ComponentKind.PROCESS, ComponentKind.MODEL)
+    return [next((c for kind in kinds for c in components if c.kind is kind), components[0]).id]
 
 
 def threat_mitigations(model: ThreatModel, threat: Threat) -> list[Mitigation]:
@@ -119,17 +114,14 @@ def _mitigation_text(mit: Mitigation) -> str:
 # --- OWASP Threat Dragon v2 -------------------------------------------------------------------------------------
 
 def _td_description(threat: Threat) -> str:
-    lines = [threat.description or threat.title, ""]
-    lines.append("STRIDE: " + ", ".join(STRIDE_LABELS[s] for s in threat.stride))
-    for label, ids in (("MITRE ATLAS", threat.atlas_techniques), ("PLOT4ai", threat.plot4ai_cards),
-                       ("OWASP LLM Top 10", threat.owasp_llm)):
-        if ids:
-            lines.append(f"{label}: {', '.join(ids)}")
-    lines.append(f"DREAD: {threat.dread.score}/10 ({threat.dread.risk.value})")
-    lines.append(f"ThreatScribe: {threat.id}, status {threat.status.value}, origin {threat.origin.value}")
-    if threat.status_reason:
-        lines.append(f"Decision reason: {threat.status_reason}")
-    return "\n".join(lines)
+    """The description, then everything Threat Dragon has no field for: STRIDE list, references, DREAD, ids."""
+    refs = (("MITRE ATLAS", threat.atlas_techniques), ("PLOT4ai", threat.plot4ai_cards),
+            ("OWASP LLM Top 10", threat.owasp_llm))
+    lines = [threat.description or threat.title, "", "STRIDE: " + ", ".join(STRIDE_LABELS[s] for s in threat.stride)]
+    lines += [f"{label}: {', '.join(ids)}" for label, ids in refs if ids]
+    lines += [f"DREAD: {threat.dread.score}/10 ({threat.dread.risk.value})",
+              f"ThreatScribe: {threat.id}, status {threat.status.value}, origin {threat.origin.value}"]
+    return "\n".join(lines + ([f"Decision reason: {threat.status_reason}"] if threat.status_reason else []))
 
 
 def _td_threats(model: ThreatModel, components: list[Component]) -> dict[str, list[dict[str, Any]]]:
@@ -140,31 +132,22 @@ def _td_threats(model: ThreatModel, components: list[Component]) -> dict[str, li
         for target in threat_targets(model, threat, components):
             number += 1
             attached[target].append({
-                "id": _uid("td-threat", f"{threat.id}|{target}"),
-                "threatId": _uid("threat", threat.id),
-                "title": threat.title,
-                "status": STATUS[threat.status.value][0],
-                "severity": SEVERITY[threat.dread.risk.value],
-                "type": STRIDE_LABELS[threat.stride[0]],
-                "description": _td_description(threat),
-                "mitigation": mitigation,
-                "modelType": "STRIDE",
-                "new": False,
-                "number": number,
-                "score": str(threat.dread.score),
-            })
+                "id": _uid("td-threat", f"{threat.id}|{target}"), "threatId": _uid("threat", threat.id),
+                "title": threat.title, "status": STATUS[threat.status.value][0],
+                "severity": SEVERITY[threat.dread.risk.value], "type": STRIDE_LABELS[threat.stride[0]],
+                "description": _td_description(threat), "mitigation": mitigation, "modelType": "STRIDE",
+                "new": False, "number": number, "score": str(threat.dread.score)})
     return attached
 
 
-def _td_layout(model: ThreatModel, components: list[Component]) -> tuple[dict[str, tuple[int, int]],
-                                                                           dict[str, tuple[int, int, int, int]]]:
+def _td_layout(model: ThreatModel, components: list[Component]) -> tuple[dict[str, Point], dict[str, Box]]:
     """One column per trust boundary (a box around its components), then a column for unbounded ones."""
     columns: dict[str | None, list[Component]] = {b.id: [] for b in model.trust_boundaries}
     columns[None] = []
     for comp in components:
         columns[comp.trust_boundary if comp.trust_boundary in columns else None].append(comp)
-    positions: dict[str, tuple[int, int]] = {}
-    boxes: dict[str, tuple[int, int, int, int]] = {}
+    positions: dict[str, Point] = {}
+    boxes: dict[str, Box] = {}
     col = 0
     for key, members in columns.items():
         if key is None and not members:
@@ -178,16 +161,12 @@ def _td_layout(model: ThreatModel, components: list[Component]) -> tuple[dict[st
     return positions, boxes
 
 
-def _td_node(comp: Component, position: tuple[int, int], threats: list[dict[str, Any]], z: int) -> dict[str, Any]:
+def _td_node(comp: Component, position: Point, threats: list[dict[str, Any]], z: int) -> dict[str, Any]:
     shape, kind, width, height = TD_SHAPES[comp.kind]
-    attrs: dict[str, Any] = {"text": {"text": comp.name}}
-    if shape == "store":
-        attrs |= {"topLine": dict(STROKE), "bottomLine": dict(STROKE)}
-    else:
-        attrs["body"] = dict(STROKE)
-    description = f"ThreatScribe {comp.kind.value.replace('_', ' ')} ({comp.id})"
-    if comp.assets:
-        description += "; assets: " + ", ".join(comp.assets)
+    lines = ("topLine", "bottomLine") if shape == "store" else ("body",)  # a store is drawn as two lines
+    attrs = {"text": {"text": comp.name}, **{part: dict(STROKE) for part in lines}}
+    description = f"ThreatScribe {comp.kind.value.replace('_', ' ')} ({comp.id})" + (
+        f"; assets: {', '.join(comp.assets)}" if comp.assets else "")
     data = {"type": kind, "name": comp.name, "description": description, "outOfScope": False,
             "reasonOutOfScope": "", **TD_DEFAULTS[kind], "threats": threats,
             "hasOpenThreats": any(t["status"] == "Open" for t in threats)}
@@ -228,23 +207,13 @@ def to_threat_dragon(model: ThreatModel) -> str:
                                "hasOpenThreats": False}})
     cells += [_td_node(c, positions[c.id], threats[c.id], i + 1) for i, c in enumerate(components)]
     cells += [_td_flow(f, 100 + i) for i, f in enumerate(_flows(model, components))]
-    total = sum(len(t) for t in threats.values())
-    document = {
-        "version": TD_VERSION,
-        "summary": {"title": model.title, "owner": "", "id": 0,
-                    "description": model.profile.description or f"ThreatScribe threat model of {model.profile.name}"},
-        "detail": {
-            "contributors": [],
-            "diagrams": [{"id": 0, "title": model.profile.name or model.title, "diagramType": "STRIDE",
-                          "placeholder": "", "thumbnail": "./public/content/images/thumbnail.stride.jpg",
-                          "version": TD_VERSION, "description": f"Exported by ThreatScribe; schema "
-                          f"{model.schema_version}", "cells": cells}],
-            "diagramTop": 1,
-            "reviewer": "",
-            "threatTop": total,
-        },
-    }
-    return _dumps(document)
+    diagram = {"id": 0, "title": model.profile.name or model.title, "diagramType": "STRIDE", "placeholder": "",
+               "thumbnail": "./public/content/images/thumbnail.stride.jpg", "version": TD_VERSION,
+               "description": f"Exported by ThreatScribe (schema {model.schema_version})", "cells": cells}
+    about = model.profile.description or f"ThreatScribe threat model of {model.profile.name}"
+    return _dumps({"version": TD_VERSION, "summary": {"title": model.title, "owner": "", "id": 0, "description": about},
+                   "detail": {"contributors": [], "diagrams": [diagram], "diagramTop": 1, "reviewer": "",
+                              "threatTop": sum(len(t) for t in threats.values())}})
 
 
 # --- Open Threat Model 0.2.0 ------------------------------------------------------------------------------------
@@ -255,12 +224,9 @@ def _otm_assets(model: ThreatModel) -> list[dict[str, Any]]:
              Stride.DENIAL_OF_SERVICE: "availability"}
     out = []
     for asset in model.assets:
-        risk = {"confidentiality": 0, "integrity": 0, "availability": 0}
-        for threat in model.threats:
-            if asset.id in threat.affected_assets and threat.status.value != "rejected":
-                for stride in threat.stride:
-                    if stride in goals:
-                        risk[goals[stride]] = max(risk[goals[stride]], round(threat.dread.impact * 10))
+        against = [t for t in model.threats if asset.id in t.affected_assets and t.status.value != "rejected"]
+        risk = {goal: max((round(t.dread.impact * 10) for t in against if stride in t.stride), default=0)
+                for stride, goal in goals.items()}
         out.append({"id": _uid("asset", asset.id), "name": asset.name, "description": asset.description or None,
                     "risk": {**risk, "comment": "Highest DREAD impact (x10) of the threats against it."},
                     "attributes": {"threatscribeId": asset.id, "kind": asset.kind.value}})
@@ -302,24 +268,29 @@ def _otm_threat(threat: Threat) -> dict[str, Any]:
     }
 
 
-def to_otm(model: ThreatModel) -> str:
-    """An Open Threat Model 0.2.0 document; threats defined once and applied to components with their state."""
-    components = _components(model)
+def _otm_components(model: ThreatModel, components: list[Component]) -> list[dict[str, Any]]:
+    """Components in their trust zone, each carrying the threats applied to it with their mitigations."""
     known = {b.id for b in model.trust_boundaries}
     instances: dict[str, list[dict[str, Any]]] = {c.id: [] for c in components}
     for threat in model.threats:
-        mitigations = [{"mitigation": _uid("mitigation", m.id), "state": STATUS[threat.status.value][2]}
+        state = STATUS[threat.status.value]
+        mitigations = [{"mitigation": _uid("mitigation", m.id), "state": state[2]}
                        for m in threat_mitigations(model, threat)]
         for target in threat_targets(model, threat, components):
-            instances[target].append({"threat": _uid("threat", threat.id), "state": STATUS[threat.status.value][1],
+            instances[target].append({"threat": _uid("threat", threat.id), "state": state[1],
                                       "mitigations": mitigations})
-    otm_components = [{
+    return [{
         "id": _uid("component", c.id), "name": c.name, "type": c.kind.value.replace("_", "-"),
         "parent": {"trustZone": _uid("zone", c.trust_boundary if c.trust_boundary in known else "")},
         "assets": {"processed": [_uid("asset", a) for a in c.assets],
                    "stored": [_uid("asset", a) for a in c.assets] if c.kind is ComponentKind.DATA_STORE else []},
         "threats": instances[c.id], "tags": [c.kind.value], "attributes": {"threatscribeId": c.id},
     } for c in components]
+
+
+def to_otm(model: ThreatModel) -> str:
+    """An Open Threat Model 0.2.0 document; threats defined once and applied to components with their state."""
+    components = _components(model)
     dataflows = [{
         "id": _uid("flow", f.id), "name": f.label, "bidirectional": False,
         "source": _uid("component", f.source), "destination": _uid("component", f.target),
@@ -329,16 +300,16 @@ def to_otm(model: ThreatModel) -> str:
     mitigations = [{"id": _uid("mitigation", m.id), "name": m.title, "riskReduction": OTM_RISK_REDUCTION,
                     "description": "\n".join([m.description] + [f"- {s}" for s in m.how_to]).strip() or None,
                     "attributes": {"threatscribeId": m.id, "source": m.source.value}} for m in model.mitigations]
-    document = {
+    attributes = {"generator": "ThreatScribe", "schemaVersion": model.schema_version,
+                  "updatedAt": model.updated_at.isoformat(), **{f"kb.{k}": v for k, v in model.kb_versions.items()}}
+    document: dict[str, Any] = {
         "otmVersion": OTM_VERSION,
         "project": {"name": model.title, "id": re.sub(r"[^a-z0-9]+", "-", model.title.lower()).strip("-") or "model",
                     "description": model.profile.description or None, "tags": ["threatscribe"],
-                    "attributes": {"generator": "ThreatScribe", "schemaVersion": model.schema_version,
-                                   "updatedAt": model.updated_at.isoformat(),
-                                   **{f"kb.{k}": v for k, v in sorted(model.kb_versions.items())}}},
+                    "attributes": attributes},
         "assets": _otm_assets(model),
         "trustZones": _otm_trust_zones(model, components),
-        "components": otm_components,
+        "components": _otm_components(model, components),
         "dataflows": dataflows,
         "threats": [_otm_threat(t) for t in model.threats],
         "mitigations": mitigations,
@@ -347,119 +318,3 @@ def to_otm(model: ThreatModel) -> str:
 
 
 # --- AWS Threat Composer v1 -------------------------------------------------------------------------------------
-
-def _lower_first(text: str) -> str:
-    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
-
-
-def threat_statement(parts: dict[str, Any]) -> str:
-    """The statement as Threat Composer renders its grammar, for whichever optional parts are present."""
-    source = parts["threatSource"]
-    text = f"{'An' if source[:1].lower() in 'aeiou' else 'A'} {source} {parts.get('prerequisites', '')} " \
-           f"can {parts['threatAction']}"
-    if parts.get("threatImpact"):
-        text += f", which leads to {parts['threatImpact']}"
-    goals, assets = _join(parts["impactedGoal"], "and/or"), _join(parts["impactedAssets"], "and")
-    if goals and assets:
-        text += f", resulting in reduced {goals} of {assets}"
-    elif goals:
-        text += f", resulting in reduced {goals}"
-    elif assets:
-        text += f", negatively impacting {assets}"
-    return _clip(re.sub(r"\s\s+", " ", text).replace(" ,", ","), 1400)
-
-
-def _tc_grammar(model: ThreatModel, threat: Threat, components: list[Component]) -> dict[str, Any]:
-    names = {c.id: c.name for c in components}
-    targets = [names[t] for t in threat_targets(model, threat, components)]
-    assets = [a.name for a in model.assets if a.id in threat.affected_assets] or targets
-    sentence = re.split(r"(?<=[.!?])\s+", threat.description.strip(), maxsplit=1)[0].rstrip(".!? ")
-    parts: dict[str, Any] = {
-        "threatSource": THREAT_SOURCES.get(threat.stride[0], "threat actor"),
-        "prerequisites": _clip(f"targeting {_join(targets, 'and')}", 200) if targets else "",
-        "threatAction": _clip(f"cause “{threat.title}”", 200),
-        "threatImpact": _clip(_lower_first(sentence), 200) if sentence else "",
-        "impactedGoal": list(dict.fromkeys(STRIDE_GOALS[s] for s in threat.stride)),
-        "impactedAssets": [_clip(a, 200) for a in assets],
-    }
-    return {key: value for key, value in parts.items() if value or key.startswith("impacted")}
-
-
-def _tc_tags(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(_clip(v, 30) for v in values if v.strip()))
-
-
-def _tc_threat(model: ThreatModel, threat: Threat, number: int, components: list[Component]) -> dict[str, Any]:
-    parts = _tc_grammar(model, threat, components)
-    metadata: list[dict[str, Any]] = [
-        {"key": "STRIDE", "value": list(dict.fromkeys(STRIDE_LETTERS[s] for s in threat.stride))},
-        {"key": "Priority", "value": SEVERITY[threat.dread.risk.value]},
-        {"key": "Comments", "value": _clip(threat.description or threat.title, 1000)},
-        {"key": "custom:threatscribeId", "value": threat.id},
-        {"key": "custom:dread", "value": f"{threat.dread.score}/10 ({threat.dread.risk.value})"},
-        {"key": "custom:threatscribeStatus", "value": threat.status.value},
-        {"key": "custom:atlasTechniques", "value": threat.atlas_techniques},
-        {"key": "custom:plot4aiCards", "value": threat.plot4ai_cards},
-        {"key": "custom:owaspLlm", "value": threat.owasp_llm},
-        {"key": "custom:affectedComponents", "value": threat_targets(model, threat, components)},
-    ]
-    if threat.status_reason:
-        metadata.append({"key": "custom:statusReason", "value": threat.status_reason})
-    return {"id": _uid("threat", threat.id), "numericId": number, "displayOrder": number,
-            "metadata": [m for m in metadata if m["value"]], "tags": _tc_tags(_refs(threat)), **parts,
-            "statement": threat_statement(parts), "status": STATUS[threat.status.value][3]}
-
-
-def _tc_mitigation(model: ThreatModel, mit: Mitigation, number: int, linked: list[Threat]) -> dict[str, Any]:
-    done = bool(linked) and all(t.status.value == "mitigated" for t in linked)
-    comments = "\n".join([mit.description] + [f"- {step}" for step in mit.how_to]).strip()
-    metadata: list[dict[str, Any]] = [{"key": "custom:threatscribeId", "value": mit.id},
-                                      {"key": "custom:source", "value": mit.source.value}]
-    if comments:
-        metadata.insert(0, {"key": "Comments", "value": comments[:1000]})
-    return {"id": _uid("mitigation", mit.id), "numericId": number, "displayOrder": number, "metadata": metadata,
-            "tags": _tc_tags([mit.id, mit.source.value]), "content": _clip(mit.title, 1000),
-            "status": "mitigationResolved" if done else "mitigationIdentified"}
-
-
-def _tc_context(model: ThreatModel, components: list[Component]) -> dict[str, Any]:
-    zones = {b.id: b.name for b in model.trust_boundaries}
-    names = {c.id: c.name for c in components}
-    arch = ["### Components"] + [f"- **{c.name}** ({c.kind.value.replace('_', ' ')}), trust boundary: "
-                                 f"{zones.get(c.trust_boundary or '', 'none')}" for c in components]
-    flows = ["### Data flows"] + [f"- {names[f.source]} → {names[f.target]}: {f.label}"
-                                  + (" (crosses a trust boundary)" if f.crosses_boundary else "")
-                                  for f in _flows(model, components)]
-    kb = ", ".join(f"{k} {v}" for k, v in sorted(model.kb_versions.items()))
-    about = model.profile.description or f"Threat model drafted by ThreatScribe (knowledge base: {kb})."
-    return {"applicationInfo": {"name": _clip(model.profile.name or model.title, 200), "description": about},
-            "architecture": {"description": "\n".join(arch)}, "dataflow": {"description": "\n".join(flows)}}
-
-
-def to_threat_composer(model: ThreatModel) -> str:
-    """An AWS Threat Composer v1 workspace export: threat grammar, mitigations, assumptions and their links."""
-    components = _components(model)
-    threats = [_tc_threat(model, t, i, components) for i, t in enumerate(model.threats, 1)]
-    linked: dict[str, list[Threat]] = {m.id: [] for m in model.mitigations}
-    links = []
-    for threat in model.threats:
-        for mit in threat_mitigations(model, threat):
-            linked[mit.id].append(threat)
-            links.append({"mitigationId": _uid("mitigation", mit.id), "linkedId": _uid("threat", threat.id)})
-    mitigations = [_tc_mitigation(model, m, i, linked[m.id]) for i, m in enumerate(model.mitigations, 1)]
-    assumptions, assumption_links = [], []
-    for i, assumption in enumerate(model.assumptions, 1):
-        metadata = [{"key": "custom:fact", "value": assumption.fact},
-                    {"key": "custom:assumedState", "value": assumption.assumed_state.value}]
-        if assumption.question:
-            metadata.insert(0, {"key": "Comments", "value": f"To settle it: {assumption.question}"})
-        assumptions.append({"id": _uid("assumption", assumption.id), "numericId": i, "displayOrder": i,
-                            "metadata": metadata, "content": assumption.statement})
-        for threat in model.threats:
-            if any(f.assumed and f.path == assumption.fact for w in threat.why_applies for f in w.facts):
-                assumption_links.append({"type": "Threat", "assumptionId": _uid("assumption", assumption.id),
-                                         "linkedId": _uid("threat", threat.id)})
-    document = {"schema": 1, **_tc_context(model, components), "assumptions": assumptions,
-                "mitigations": mitigations, "assumptionLinks": assumption_links, "mitigationLinks": links,
-                "threats": threats}
-    return _dumps(document)

@@ -59,8 +59,9 @@ def is_known(profile: SystemProfile, path: str) -> bool:
     return get_fact(profile, path).known
 
 
-def relevant_questions(bank: QuestionBank, profile: SystemProfile) -> list[Question]:
-    return [q for q in bank.ordered() if q.ask_when is None or evaluate(q.ask_when, profile)[0]]
+def relevant_questions(bank: QuestionBank, profile: SystemProfile, include_optional: bool = False) -> list[Question]:
+    return [q for q in bank.ordered() if (include_optional or not q.optional)
+            and (q.ask_when is None or evaluate(q.ask_when, profile)[0])]
 
 
 def coverage(bank: QuestionBank, state: InterviewState) -> Coverage:
@@ -89,7 +90,9 @@ def next_step(bank: QuestionBank, state: InterviewState, kb: KnowledgeBase | Non
             and pending.id not in state.follow_ups_done):
         return NextStep("follow_up", pending.follow_up_if_vague, why=pending.why, question_id=pending.id,
                         fills=pending.fills)
-    for question in relevant_questions(bank, state.profile):
+    core = relevant_questions(bank, state.profile)
+    optional = [q for q in relevant_questions(bank, state.profile, include_optional=True) if q.optional]
+    for question in core + optional:  # optional questions only once the core ones are settled
         if question.id in state.asked:
             continue
         open_facts = [p for p in question.fills if not is_known(state.profile, p) and p not in state.settled]

@@ -36,6 +36,7 @@ class Question(BaseModel):
     ask_when: Condition | None = Field(default=None, description="Only ask when this holds.")
     examples: list[str] = Field(default_factory=list, description="Example answers.")
     follow_up_if_vague: str = Field(default="", description="A narrower question if the answer said nothing usable.")
+    optional: bool = Field(default=False, description="Asked after coverage is complete; not counted in coverage.")
 
     @field_validator("fills")
     @classmethod

@@ -10,7 +10,9 @@ from app.export import EXPORTERS, EXTENSIONS, MEDIA_TYPES
 from app.ui.resources import current_session
 
 LABELS = {"md": "Markdown report", "json": "JSON (re-importable)", "csv": "CSV of threats", "sarif": "SARIF 2.1.0",
-          "navigator": "ATLAS Navigator layer", "mermaid": "Mermaid diagram", "dot": "Graphviz DOT diagram"}
+          "navigator": "ATLAS Navigator layer", "mermaid": "Mermaid diagram", "dot": "Graphviz DOT diagram",
+          "threat-dragon": "OWASP Threat Dragon v2", "otm": "Open Threat Model (OTM)",
+          "threat-composer": "AWS Threat Composer"}
 
 chat = current_session()
 assert chat is not None

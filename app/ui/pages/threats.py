@@ -58,7 +58,7 @@ def keep(threat) -> bool:  # type: ignore[no-untyped-def]
 shown = [t for t in model.threats_by_risk() if keep(t)]
 st.dataframe([{"Risk": f"{t.dread.risk.value} ({t.dread.score})", "Id": t.id, "Threat": t.title,
                "STRIDE": ", ".join(s.value for s in t.stride), "ATLAS": ", ".join(t.atlas_techniques),
-               "Status": t.status.value} for t in shown], hide_index=True, use_container_width=True, key="threat_table")
+               "Status": t.status.value} for t in shown], hide_index=True, width="stretch", key="threat_table")
 
 explained = state.explanations()
 for threat in shown:
