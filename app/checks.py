@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.conditions import evaluate
-from app.draft.drafter import Candidate, _mitigation, _threat, fact_references, is_llm_system, threat_id
+from app.draft.drafter import Candidate, _threat, fact_references, is_llm_system, threat_id
+from app.draft.grounding import mitigation_entry
 from app.draft.rules import RuleSet
 from app.draft.system import build_system
 from app.kb.loader import KnowledgeBase
@@ -154,7 +155,7 @@ def fix_missing(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet) -> list[s
         for mit_id in threat.mitigations:
             mitigation = model.mitigation(mit_id)
             if mitigation is None:
-                mitigation = _mitigation(mit_id, kb)
+                mitigation = mitigation_entry(mit_id, kb)
                 model.mitigations.append(mitigation)
             if threat.id not in mitigation.threats:
                 mitigation.threats.append(threat.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.checks import run_checks
-from app.draft.drafter import _mitigation, choose_mitigations, citations
+from app.draft.grounding import choose_mitigations, citations, mitigation_entry
 from app.draft.rules import RuleSet
 from app.draft.scoring import NEUTRAL, base_scores
 from app.kb.loader import KnowledgeBase
@@ -69,7 +69,7 @@ def add_threat(model: ThreatModel, title: str, description: str, stride: list[St
     for mit_id in mitigations:
         mitigation = model.mitigation(mit_id)
         if mitigation is None:
-            mitigation = _mitigation(mit_id, kb)
+            mitigation = mitigation_entry(mit_id, kb)
             model.mitigations.append(mitigation)
         mitigation.threats.append(ident)
     _recheck(model, kb, rules)

@@ -133,7 +133,7 @@ def allowed_ids_for(model: ThreatModel, kb: KnowledgeBase, retrieved: list[str])
 
 def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retrieved: list[str]) -> list[str]:
     """Rewrite descriptions and add validated extra threats in place; returns the added threat ids."""
-    from app.draft.drafter import _mitigation, choose_mitigations, citations
+    from app.draft.grounding import choose_mitigations, citations, mitigation_entry
     from app.draft.scoring import NEUTRAL, base_scores
     from app.model import Dread
 
@@ -167,7 +167,7 @@ def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retriev
         for mit_id in mitigations:
             mitigation = model.mitigation(mit_id)
             if mitigation is None:
-                mitigation = _mitigation(mit_id, kb)
+                mitigation = mitigation_entry(mit_id, kb)
                 model.mitigations.append(mitigation)
             mitigation.threats.append(ident)
         added.append(ident)
