@@ -23,6 +23,7 @@ CONFIDENCE_BARE = 0.8
 CONFIDENCE_HEDGED = 0.55
 CONFIDENCE_IMPLIED = 0.75
 NEGATION_WINDOW = 5
+SCOPE_BLOCKERS = frozenset("against about because since unless whether which that who".split())
 FUNCTION_WORDS = frozenset(
     "a an the any or and nor use uses used using make makes making involve involves involved have has had "
     "is are was were be there do does did other such kind of sort type types real actual single".split()
@@ -219,7 +220,10 @@ class OfflineExtractor:
                     if literal or not self._negated(scan, match.start(), match.end()):
                         hits.append((match.start(), path, FactState.NO))
         updates: dict[str, FactUpdate] = {}
+        preferred = {path for _, path, state in hits if state is FactState.YES and self.spec.facts[path].prefer_yes}
         for _, path, state in sorted(hits):
+            if path in preferred and state is FactState.NO:
+                continue
             if unknown:
                 if resolved is None:
                     updates[path] = FactUpdate(path, FactState.UNKNOWN, 0.0, quote, "unknown")
@@ -252,14 +256,23 @@ class OfflineExtractor:
         before = text[:start]
         before = before[max(before.rfind(","), before.rfind(":")) + 1 :]
         window = before.split()[-NEGATION_WINDOW:]
+        for i in range(len(window) - 1, -1, -1):  # "not red-teamed it against emails": the "not" is elsewhere
+            if window[i] in SCOPE_BLOCKERS:
+                window = window[i + 1 :]
+                break
         if strict:
-            tail: list[str] = []
+            listed = False  # "no children or patients": one listed item may sit between
             for word in reversed(window):
                 if self.negation.fullmatch(word):
                     return True
+                if word in ("or", "and", "nor"):
+                    listed = True
+                    continue
                 if word not in FUNCTION_WORDS:
+                    if listed:
+                        listed = False
+                        continue
                     break
-                tail.append(word)
         elif self.negation.search(" ".join(window)):
             return True
         return bool(self.post_negation.match(text[end:]))

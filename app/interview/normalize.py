@@ -71,7 +71,9 @@ class TypoFixer:
         if len(word) < 4 or word in self.known or not word.isalpha():
             return word
         if word not in self._cache:
-            match = get_close_matches(word, self.vocabulary, n=1, cutoff=0.8)
+            # Same first letter: typos rarely hit it, and it stops "lender" becoming "render".
+            candidates = [w for w in self.vocabulary if w[0] == word[0]]
+            match = get_close_matches(word, candidates, n=1, cutoff=0.8)
             self._cache[word] = match[0] if match else word
         return self._cache[word]
 
