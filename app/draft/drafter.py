@@ -46,7 +46,10 @@ CATEGORY_STRIDE = {
     "Ethics & Human Rights": Stride.REPUDIATION,
     "Accountability & Human Oversight": Stride.REPUDIATION,
 }
-MAX_RETRIEVED = 3
+MAX_RETRIEVED = 2
+# Focus: proposed (not required) threats join only while the model stays under this many distinct
+# ATLAS techniques; required threats are never dropped.
+TECHNIQUE_BUDGET = 25
 
 
 def is_llm_system(profile: SystemProfile) -> bool:
@@ -90,7 +93,7 @@ def draft_model(
     candidates += _from_plot4ai(kb, plot4ai_answers or {})
     if index is not None:
         candidates += _from_retrieval(profile, kb, index, candidates, llm_system)
-    merged = _merge(candidates, kb)
+    merged = _focus(_merge(candidates, kb), kb)
     picture = build_system(profile)
     threats: list[Threat] = []
     mitigations: dict[str, Mitigation] = {}
@@ -131,6 +134,13 @@ def _from_rules(profile: SystemProfile, fired: list[FiredRule], llm_system: bool
         template = item.rule.threat
         if template.llm_only and not llm_system:
             continue
+        if kb is not None and template.atlas:
+            # Attacker preparation (reconnaissance, resource development, discovery, model access) is context,
+            # not a threat the system owner can act on: keep the techniques that happen to the system.
+            acting = [t for t in template.atlas if t not in kb.techniques
+                      or not set(kb.techniques[t].tactics) <= STAGING_ONLY_TACTICS]
+            if acting and acting != template.atlas:
+                template = template.model_copy(update={"atlas": acting})
         if not llm_system and kb is not None and template.atlas:
             # A system without an LLM gets no LLM-only techniques, whatever rule proposed them.
             kept = [t for t in template.atlas if not (t in kb.techniques and kb.techniques[t].llm_only)]
@@ -187,7 +197,7 @@ def _from_retrieval(profile: SystemProfile, kb: KnowledgeBase, index: KnowledgeI
             continue
         confirmed = [s for s in tech.prose.signs if _sign_holds(profile, s)]
         contradicted = [s for s in tech.prose.signs if _sign_contradicted(profile, s)]
-        if len(confirmed) < 2 or contradicted:
+        if len(confirmed) < 3 or contradicted:
             continue
         matches = [Match(s.split("=")[0], get_fact(profile, s.split("=")[0]).state, False) for s in confirmed]
         template = ThreatTemplate(
@@ -241,6 +251,27 @@ def _merge(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
             merged[key] = cand
             order.append(key)
     return [merged[k] for k in order]
+
+
+def _focus(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
+    """All required threats; proposed ones by descending default risk while the budget allows."""
+    required = [c for c in candidates if c.level == "required"]
+    proposed = [c for c in candidates if c.level != "required"]
+    used = {t for c in required for t in c.template.atlas}
+
+    def risk(c: Candidate) -> float:
+        tech = next((kb.techniques[t] for t in c.template.atlas if t in kb.techniques), None)
+        return -(sum(tech.dread.model_dump().values()) if tech else 25)
+
+    kept: list[Candidate] = []
+    # Firm evidence before assumptions, then the riskier first.
+    for cand in sorted(proposed, key=lambda c: (c.assumed, c.origin is ThreatOrigin.RETRIEVAL, risk(c), c.key)):
+        new = set(cand.template.atlas) - used
+        if len(used) + len(new) <= TECHNIQUE_BUDGET or not new:
+            kept.append(cand)
+            used |= new
+    chosen = {id(c) for c in required + kept}
+    return [c for c in candidates if id(c) in chosen]
 
 
 # -- threats -------------------------------------------------------------------------------------
