@@ -139,3 +139,20 @@ def test_only_the_ui_package_imports_streamlit_and_one_module_touches_session_st
                 state_users.append(rel)
     assert offenders == []
     assert set(state_users) == {"app/ui/state.py"}
+
+
+def test_ui_keeps_working_and_says_so_when_the_llm_fails(workspace: Path) -> None:
+    from tests.llm_stub import StubLLMServer
+
+    with StubLLMServer() as stub:  # answers HTTP 500 to everything
+        at = run(AppTest.from_file(MAIN, default_timeout=180))
+        at.session_state["ts_llm"] = "openai-compatible:tiny"
+        at.session_state["ts_llm_base_url"] = stub.base_url
+        at.session_state["ts_llm_api_key"] = "sk-ui-only"
+        run(at)
+        at.chat_input[0].set_value("A public chatbot on GPT-4o that answers customer questions.")
+        run(at)
+        assert stub.requests, "the LLM was called"
+        assert any("offline engine" in w.value for w in at.warning)
+        assert "Noted" in texts(at)[-1]  # the offline reading stands; nothing lost
+        assert any("A public chatbot on GPT-4o" in t for t in texts(at))

@@ -17,7 +17,8 @@ assert chat is not None
 st.title("ThreatScribe")
 message = state.flash()
 if message:
-    st.success(message)
+    # A failed LLM call is a warning: the offline engine's reading was used instead.
+    (st.warning if "offline engine" in message else st.success)(message)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
