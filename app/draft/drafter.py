@@ -258,6 +258,14 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
     required = [c for c in candidates if c.level == "required"]
     proposed = [c for c in candidates if c.level != "required"]
     used = {t for c in required for t in c.template.atlas}
+    if len(used) > TECHNIQUE_BUDGET:
+        # Over budget on required threats alone: threats that rest on assumptions keep only their
+        # main technique (weakest evidence first) until the model is back within the budget.
+        for cand in sorted((c for c in required if c.assumed), key=lambda c: c.key):
+            cand.template = cand.template.model_copy(update={"atlas": cand.template.atlas[:1]})
+            used = {t for c in required for t in c.template.atlas}
+            if len(used) <= TECHNIQUE_BUDGET:
+                break
 
     def risk(c: Candidate) -> float:
         tech = next((kb.techniques[t] for t in c.template.atlas if t in kb.techniques), None)
