@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.conditions import evaluate
 from app.draft.drafter import Candidate, _threat, fact_references, is_llm_system, threat_id
-from app.draft.grounding import mitigation_entry
+from app.draft.grounding import add_threat_to_model
 from app.draft.rules import RuleSet
 from app.draft.system import build_system
 from app.kb.loader import KnowledgeBase
@@ -151,13 +151,6 @@ def fix_missing(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet) -> list[s
                          kb, rules, picture.asset_components)
         if model.threat(threat.id) is not None:
             continue
-        model.threats.append(threat)
-        for mit_id in threat.mitigations:
-            mitigation = model.mitigation(mit_id)
-            if mitigation is None:
-                mitigation = mitigation_entry(mit_id, kb)
-                model.mitigations.append(mitigation)
-            if threat.id not in mitigation.threats:
-                mitigation.threats.append(threat.id)
+        add_threat_to_model(model, threat, kb)
         added.append(threat_id(rule.id))
     return added

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.checks import run_checks
-from app.draft.grounding import choose_mitigations, citations, mitigation_entry
+from app.draft.grounding import add_threat_to_model, choose_mitigations, citations
 from app.draft.rules import RuleSet
 from app.draft.scoring import NEUTRAL, base_scores
 from app.kb.loader import KnowledgeBase
@@ -65,12 +65,6 @@ def add_threat(model: ThreatModel, title: str, description: str, stride: list[St
         why_applies=[WhyApplies(rule_id=None, explanation="Added by the user.")],
         origin=ThreatOrigin.USER, status=ThreatStatus.ACCEPTED, user_edited=True, key=f"USER|{ident}",
     )
-    model.threats.append(threat)
-    for mit_id in mitigations:
-        mitigation = model.mitigation(mit_id)
-        if mitigation is None:
-            mitigation = mitigation_entry(mit_id, kb)
-            model.mitigations.append(mitigation)
-        mitigation.threats.append(ident)
+    add_threat_to_model(model, threat, kb)
     _recheck(model, kb, rules)
     return threat

@@ -133,7 +133,7 @@ def allowed_ids_for(model: ThreatModel, kb: KnowledgeBase, retrieved: list[str])
 
 def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retrieved: list[str]) -> list[str]:
     """Rewrite descriptions and add validated extra threats in place; returns the added threat ids."""
-    from app.draft.grounding import choose_mitigations, citations, mitigation_entry
+    from app.draft.grounding import add_threat_to_model, choose_mitigations, citations
     from app.draft.scoring import NEUTRAL, base_scores
     from app.model import Dread
 
@@ -163,13 +163,7 @@ def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retriev
             why_applies=[WhyApplies(rule_id=None, explanation=f"Proposed by the language model: {extra.reason}")],
             origin=ThreatOrigin.LLM, key=f"LLM|{extra.title}",
         )
-        model.threats.append(threat)
-        for mit_id in mitigations:
-            mitigation = model.mitigation(mit_id)
-            if mitigation is None:
-                mitigation = mitigation_entry(mit_id, kb)
-                model.mitigations.append(mitigation)
-            mitigation.threats.append(ident)
+        add_threat_to_model(model, threat, kb)
         added.append(ident)
     return added
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.kb.loader import KnowledgeBase
 from app.kb.passages import SOURCE_ATLAS, SOURCE_OWASP, SOURCE_OWN, SOURCE_PLOT4AI
-from app.model import Citation, Mitigation, MitigationSource
+from app.model import Citation, Mitigation, MitigationSource, Threat, ThreatModel
 
 MAX_MITIGATIONS = 4
 
@@ -70,3 +70,15 @@ def mitigation_entry(mit_id: str, kb: KnowledgeBase) -> Mitigation:
     entry = kb.owasp[mit_id]
     return Mitigation(id=mit_id, title=f"OWASP {mit_id}: {entry.name}", description=entry.summary,
                       how_to=list(entry.how_to), source=MitigationSource.OWASP)
+
+
+def add_threat_to_model(model: ThreatModel, threat: Threat, kb: KnowledgeBase) -> None:
+    """Append a threat and link its mitigations both ways, creating mitigation entries as needed."""
+    model.threats.append(threat)
+    for mit_id in threat.mitigations:
+        mitigation = model.mitigation(mit_id)
+        if mitigation is None:
+            mitigation = mitigation_entry(mit_id, kb)
+            model.mitigations.append(mitigation)
+        if threat.id not in mitigation.threats:
+            mitigation.threats.append(threat.id)
