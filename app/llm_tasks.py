@@ -16,6 +16,7 @@ from app.kb.loader import KnowledgeBase
 from app.llm_call import LLMRunner
 from app.model import FACT_PATHS, FactState, Stride, SystemProfile, Threat, ThreatModel, ThreatOrigin, WhyApplies
 from app.model.facts import fact_description
+from app.model.threat_model import reject_outside_context
 from app.prompts import get_prompts
 
 
@@ -82,12 +83,7 @@ class ExtraThreat(BaseModel):
     @field_validator("atlas_techniques", "owasp_llm", "plot4ai_cards")
     @classmethod
     def _allowed(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        allowed = (info.context or {}).get("allowed")
-        if allowed is not None:
-            bad = [v for v in value if v not in allowed]
-            if bad:
-                raise ValueError(f"ids not in the allowed list: {', '.join(bad)}")
-        return value
+        return reject_outside_context(value, info, "allowed", "ids not in the allowed list")
 
 
 class DraftTailoring(BaseModel):
@@ -107,12 +103,7 @@ class GroundedAnswer(BaseModel):
     @field_validator("cited_ids")
     @classmethod
     def _cited(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        allowed = (info.context or {}).get("allowed")
-        if allowed is not None:
-            bad = [v for v in value if v not in allowed]
-            if bad:
-                raise ValueError(f"cited ids not among the passages: {', '.join(bad)}")
-        return value
+        return reject_outside_context(value, info, "allowed", "cited ids not among the passages")
 
 
 # -- tasks ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from app.interview.engine import InterviewEngine, Reply
 from app.interview.extract import FactUpdate
 from app.interview.state import Contradiction, InterviewState
 from app.llm_call import LLMFailure, LLMRunner
-from app.model import FactSource, FactState, Finding, Severity, ThreatModel, get_fact
+from app.model import FactSource, FactState, Finding, Severity, ThreatModel
 from app.pipeline import draft_state
 from app.services import Services
 from app.store import SessionStore, StoreError
@@ -85,9 +85,8 @@ class InterviewSession:
         self.store.add_turn(self.id, "user", raw[:200_000])
         llm_updates, llm_notice = self._llm_read(raw)
         try:
-            before = {u: get_fact(self.state.profile, u).state for u in (x.path for x in llm_updates)}
             reply = self.engine.respond(self.state, text, source=source, llm_updates=llm_updates)
-            self._flag_disagreement(reply, llm_updates, before)
+            self._flag_disagreement(reply, llm_updates)
         except Exception as exc:  # keep the conversation alive and the answer saved whatever happens
             reply = Reply(f"Sorry — something went wrong while reading that ({exc.__class__.__name__}). Your "
                           "message is saved; you can rephrase or continue.", "error")
@@ -167,8 +166,7 @@ class InterviewSession:
         except LLMFailure as failure:
             return [], failure.notice()
 
-    def _flag_disagreement(self, reply: Reply, llm_updates: list[FactUpdate],
-                           before: dict[str, FactState]) -> None:
+    def _flag_disagreement(self, reply: Reply, llm_updates: list[FactUpdate]) -> None:
         """Offline and LLM readings differ: ask, never choose silently."""
         offline = {u.path: u for u in reply.captured if u not in llm_updates}
         for update in llm_updates:

@@ -102,6 +102,16 @@ class MitigationSource(StrEnum):
     USER = "user"
 
 
+def reject_outside_context(values: list[str], info: ValidationInfo, key: str, what: str) -> list[str]:
+    """With a validation context {key: set}, refuse values outside that set (the guard on LLM output)."""
+    allowed = (info.context or {}).get(key)
+    if allowed is not None:
+        outside = [v for v in values if v not in allowed]
+        if outside:
+            raise ValueError(f"{what}: {', '.join(outside)}")
+    return values
+
+
 def risk_level_for(score: float) -> RiskLevel:
     """Map a 0–10 DREAD average to a level."""
     if score >= 8:
@@ -266,12 +276,7 @@ class Threat(Strict):
     @classmethod
     def _known_ids(cls, value: list[str], info: ValidationInfo) -> list[str]:
         """With a validation context {'known_ids': set}, reject ids outside it (LLM output guard)."""
-        known = (info.context or {}).get("known_ids")
-        if known is not None:
-            unknown = [v for v in value if v not in known]
-            if unknown:
-                raise ValueError(f"ids not in the knowledge base: {', '.join(unknown)}")
-        return value
+        return reject_outside_context(value, info, "known_ids", "ids not in the knowledge base")
 
 
 class Finding(Strict):

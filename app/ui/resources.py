@@ -83,3 +83,15 @@ def mode_badge() -> None:
     snap = state.snapshot(get_settings().llm)
     label = "Offline engine" if snap.offline else f"LLM: {snap.llm}"
     st.sidebar.caption(f"Mode: **{label}**")
+
+
+def latest_model_or_stop(title: str):  # type: ignore[no-untyped-def]
+    """Page header plus this session's latest model; stops the page with a hint when none is drafted."""
+    chat = current_session()
+    assert chat is not None
+    st.title(title)
+    model = chat.latest_model()
+    if model is None:
+        st.info("Draft a threat model first (Interview page → “Draft now”).")
+        st.stop()
+    return chat, model

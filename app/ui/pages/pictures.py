@@ -6,15 +6,9 @@ import streamlit as st
 
 from app.export.diagram import to_dot, to_mermaid
 from app.pictures import atlas_heatmap, risk_matrix
-from app.ui.resources import current_session, services
+from app.ui.resources import latest_model_or_stop, services
 
-chat = current_session()
-assert chat is not None
-st.title("Pictures")
-model = chat.latest_model()
-if model is None:
-    st.info("Draft a threat model first (Interview page → “Draft now”).")
-    st.stop()
+_, model = latest_model_or_stop("Pictures")
 
 st.subheader("Data-flow diagram")
 st.caption("Dashed boxes are trust boundaries; red arrows cross one.")
