@@ -95,3 +95,16 @@ def test_sources_file_attributes_and_licenses() -> None:
     text = (default_knowledge_dir() / "SOURCES.md").read_text(encoding="utf-8")
     for needle in ("Apache-2.0", "CC BY-SA 4.0", "5.6.0", "PLOT4ai", "OWASP"):
         assert needle in text
+
+
+def test_every_technique_has_distinct_plain_language_phrasings(kb) -> None:  # type: ignore[no-untyped-def]
+    seen: dict[str, str] = {}
+    for tech in kb.techniques.values():
+        phrasings = tech.prose.sounds_like
+        assert len(phrasings) >= 4, tech.id
+        for sentence in phrasings:
+            assert 5 <= len(sentence.split()) <= 40, (tech.id, sentence)
+            assert "AML." not in sentence, (tech.id, sentence)
+            key = " ".join(sentence.lower().split())
+            assert key not in seen, f"{tech.id} repeats a phrasing of {seen.get(key)}: {sentence}"
+            seen[key] = tech.id

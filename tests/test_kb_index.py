@@ -90,3 +90,31 @@ def test_fusion_rewards_agreement() -> None:
     assert [x.id for x in fused][:2] == ["b", "a"]
     assert fuse(dense, lexical, dense_weight=1.0)[0].id == "a"
     assert fuse(dense, lexical, dense_weight=0.0)[0].id == "b"
+
+
+def test_phrasings_are_indexed_as_their_own_vectors(built_index: KnowledgeIndex) -> None:
+    tech = built_index.kb.techniques["AML.T0051.001"]
+    sentence = tech.prose.sounds_like[0]
+    assert built_index.record_count == sum(1 + len(p.phrasings) for p in built_index.passages)
+    assert built_index._open().count() == built_index.record_count
+    hits = built_index.dense(sentence, limit=3, flt=SearchFilter(kinds=("technique",)))
+    assert hits[0].id == "AML.T0051.001"
+    # a phrasing record never surfaces as a result of its own: results are whole passages
+    assert all("#" not in p.id for p in built_index.search(sentence, k=20, mode="dense"))
+
+
+def test_changing_one_phrasing_reembeds_only_its_entry(built_index: KnowledgeIndex, tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), knowledge)
+    shutil.copytree(built_index.path, tmp_path / "workspace" / "index")
+    part = knowledge / "atlas" / "techniques" / "part2.yaml"
+    data = yaml.safe_load(part.read_text(encoding="utf-8"))
+    ident = next(iter(data))
+    data[ident]["sounds_like"] = data[ident]["sounds_like"][:-1]  # one phrasing removed
+    part.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    settings = Settings(workspace=tmp_path / "workspace", knowledge_dir=knowledge)
+    index = KnowledgeIndex(load_knowledge(knowledge), settings)
+    report = index.build()
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+    assert index._open().count() == index.record_count  # the dropped phrasing's vector is gone
+    assert index.ensure_built() is None

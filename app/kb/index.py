@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 COLLECTION = "threatscribe_kb"
 CANDIDATES = 60
 # Hybrid = w * z(dense) + (1 - w) * z(bm25) over every passage passing the filter. The weight was
-# chosen on evals/retrieval/queries.yaml (dev) and checked on holdout.yaml; see docs/evaluation.md.
-DENSE_WEIGHT = 0.4
+# chosen on evals/retrieval/queries.yaml (dev) and checked on the holdout sets; see docs/evaluation.md.
+DENSE_WEIGHT = 0.5
 BATCH = 128
+PHRASING_MARK = "#say"
 
 
 @dataclass
@@ -92,7 +93,8 @@ class KnowledgeIndex:
         self.settings = settings
         self.passages = build_passages(kb)
         self.by_id = {p.id: p for p in self.passages}
-        self._lexical = LexicalIndex([f"{p.title}\n{p.title}\n{p.text}" for p in self.passages])
+        self._lexical = LexicalIndex([_lexical_text(p) for p in self.passages])
+        self.record_count = sum(len(_records(p)) for p in self.passages)
         self._client: Any = None
         self._collection: Any = None
         self.embedding = LocalSentenceEmbedding(settings.embedding_model_path)
@@ -118,7 +120,7 @@ class KnowledgeIndex:
 
     def _stamp(self) -> dict[str, Any]:
         return {"kb_hash": self.kb.content_hash, "model": self.settings.embedding_model_path,
-                "passages": len(self.passages)}
+                "passages": len(self.passages), "records": self.record_count}
 
     def is_current(self) -> bool:
         try:
@@ -154,25 +156,28 @@ class KnowledgeIndex:
         collection = self._open()
         stored = collection.get(include=["metadatas"])
         stored_hash = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)}
-        wanted = {p.id: p for p in self.passages}
-        removed = [i for i in stored_hash if i not in wanted]
-        todo = [p for p in self.passages if stored_hash.get(p.id) != p.content_hash]
+        wanted = {ident: (p, document) for p in self.passages for ident, document in _records(p)}
+        stale = [i for i in stored_hash if i not in wanted]
+        todo = [(ident, p, document) for ident, (p, document) in wanted.items()
+                if stored_hash.get(ident) != p.content_hash]
+        touched = {p.id for _, p, _ in todo}
+        had = {_parent(i) for i in stored_hash}
         report = BuildReport(
-            added=sum(1 for p in todo if p.id not in stored_hash),
-            updated=sum(1 for p in todo if p.id in stored_hash),
-            removed=len(removed),
-            unchanged=len(self.passages) - len(todo),
+            added=sum(1 for i in touched if i not in had),
+            updated=sum(1 for i in touched if i in had),
+            removed=len(had - {p.id for p in self.passages}),
+            unchanged=len(self.passages) - len(touched),
         )
-        if removed:
-            collection.delete(ids=removed)
+        if stale:
+            collection.delete(ids=stale)
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            documents = [f"{p.title}. {p.text}" for p in batch]
+            documents = [document for _, _, document in batch]
             collection.upsert(
-                ids=[p.id for p in batch],
+                ids=[ident for ident, _, _ in batch],
                 documents=documents,
                 embeddings=self.embedding(documents),
-                metadatas=[p.metadata() for p in batch],
+                metadatas=[p.metadata() for _, p, _ in batch],
             )
             if progress:
                 progress(min(start + BATCH, len(todo)), len(todo))
@@ -182,7 +187,7 @@ class KnowledgeIndex:
         """Build when the stamp says the index is stale or missing; cheap when current."""
         if self.is_current():
             try:
-                if self._open().count() == len(self.passages):
+                if self._open().count() == self.record_count:
                     return None
             except Exception:  # a damaged store: fall through to a rebuild
                 self._collection = None
@@ -190,19 +195,27 @@ class KnowledgeIndex:
 
     # -- search ----------------------------------------------------------------------------------
     def dense(self, query: str, limit: int = CANDIDATES, flt: SearchFilter | None = None) -> list[Passage]:
+        """Passages by cosine similarity; an entry with phrasings scores (main + best phrasing) / 2."""
         flt = flt or SearchFilter()
         vector = load_sentence_model(self.settings.embedding_model_path).encode(
             [query], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
         )[0]
         result = self._open().query(
-            query_embeddings=[vector], n_results=min(limit, len(self.passages)), where=flt.where(),
-            include=["distances"],
+            query_embeddings=[vector], n_results=self.record_count, where=flt.where(), include=["distances"],
         )
-        out: list[Passage] = []
+        main: dict[str, float] = {}
+        phrasing: dict[str, float] = {}
         for ident, distance in zip(result["ids"][0], result["distances"][0], strict=False):
-            if ident in self.by_id:
-                out.append(replace(self.by_id[ident], score=round(1.0 - float(distance), 4)))
-        return out
+            parent, similarity = _parent(ident), 1.0 - float(distance)
+            if parent not in self.by_id:
+                continue
+            if ident == parent:
+                main[parent] = similarity
+            else:
+                phrasing[parent] = max(similarity, phrasing.get(parent, -1.0))
+        scores = {i: (s + phrasing.get(i, s)) / 2 for i, s in main.items()}
+        ranked = sorted(scores, key=lambda i: (-scores[i], i))[:limit]
+        return [replace(self.by_id[i], score=round(scores[i], 4)) for i in ranked]
 
     def lexical(self, query: str, limit: int = CANDIDATES, flt: SearchFilter | None = None) -> list[Passage]:
         flt = flt or SearchFilter()
@@ -224,6 +237,22 @@ class KnowledgeIndex:
             return self.lexical(query, k, flt)
         everything = len(self.passages)
         return fuse(self.dense(query, everything, flt), self.lexical(query, everything, flt))[:k]
+
+
+def _records(passage: Passage) -> list[tuple[str, str]]:
+    """The dense index's records for a passage: its main text, then one per plain-language phrasing."""
+    records = [(passage.id, f"{passage.title}. {passage.text}")]
+    records += [(f"{passage.id}{PHRASING_MARK}{n}", text) for n, text in enumerate(passage.phrasings, 1)]
+    return records
+
+
+def _lexical_text(passage: Passage) -> str:
+    """BM25 sees the title twice (a title word is strong evidence), the text and the phrasings."""
+    return "\n".join([passage.title, passage.title, passage.text, *passage.phrasings])
+
+
+def _parent(record_id: str) -> str:
+    return record_id.split(PHRASING_MARK, 1)[0]
 
 
 def _forget_chroma_system(path: Path) -> None:

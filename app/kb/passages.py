@@ -31,11 +31,15 @@ class Passage:
     tactics: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     llm_only: bool = False
+    # Plain-language phrasings of the entry ("sounds like"): each gets its own vector in the dense
+    # index, so a lay query can match one of them even when the main text is written differently.
+    phrasings: list[str] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
         payload = "\x1f".join([self.kind, self.title, self.text, self.source, self.license,
-                               ",".join(self.tactics), ",".join(self.categories), str(self.llm_only)])
+                               ",".join(self.tactics), ",".join(self.categories), str(self.llm_only),
+                               "\x1e".join(self.phrasings)])
         return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
     def metadata(self) -> dict[str, str | bool]:
@@ -75,7 +79,8 @@ def build_passages(kb: KnowledgeBase) -> list[Passage]:
         prose = tech.prose
         text = _join(prose.summary, prose.for_you, prose.keywords) if prose else name
         passages.append(Passage(tech.id, "technique", name, text, SOURCE_ATLAS, ATLAS_LICENSE,
-                                tactics=tech.tactics, llm_only=tech.llm_only))
+                                tactics=tech.tactics, llm_only=tech.llm_only,
+                                phrasings=list(prose.sounds_like) if prose else []))
     for mit in kb.mitigations.values():
         text = _join(mit.prose.summary, mit.prose.how_to, mit.prose.keywords) if mit.prose else mit.name
         passages.append(Passage(mit.id, "mitigation", mit.name, text, SOURCE_ATLAS, ATLAS_LICENSE,
