@@ -77,6 +77,8 @@ def extraction(
     answers: Annotated[Path, typer.Option(help="Labelled answers (YAML).")] = PROJECT_ROOT / "evals" / "extraction"
     / "answers.yaml",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    similarity: Annotated[bool, typer.Option(help="Add the example-similarity fallback to the patterns.")] = True,
+    errors: Annotated[bool, typer.Option(help="List the answers with a wrong or missing fact.")] = False,
 ) -> None:
     """Per-fact precision/recall and micro F1 of the offline extractor."""
     from app.evals.extraction import evaluate as evaluate_extraction
@@ -87,7 +89,10 @@ def extraction(
         items = load_answers(answers)
     except (OSError, KeyError, TypeError, ValueError) as exc:
         fail(f"{answers}: cannot read answers ({exc})")
-    result = evaluate_extraction(get_extractor(), items)
+    from app.services import get_services
+
+    extractor = get_services().extractor if similarity else get_extractor()
+    result = evaluate_extraction(extractor, items)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "errors"}, indent=2))
         return
@@ -95,8 +100,12 @@ def extraction(
     for path, row in result["per_fact"].items():
         typer.echo(f"{path:42} {row['precision']:>9.2f} {row['recall']:>7.2f} {row['tp']:>4} {row['fp']:>4} "
                    f"{row['fn']:>4}")
+    if errors:
+        for row in result["errors"]:
+            wrong = sorted(row["wrong"].items())
+            typer.echo(f"{row['id']}: " + ", ".join(f"{p} got={g} want={w}" for p, (g, w) in wrong))
     typer.echo(f"answers={result['answers']} precision={result['precision']} recall={result['recall']} "
-               f"micro_f1={result['micro_f1']}")
+               f"micro_f1={result['micro_f1']} similarity={'on' if similarity else 'off'}")
 
 
 @eval_app.command("interview")

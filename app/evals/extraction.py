@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from app.interview.extract import OfflineExtractor
+from app.interview.extract import Extractor
 
 
 @dataclass
@@ -29,7 +29,7 @@ def load_answers(path: Path) -> list[LabelledAnswer]:
     ]
 
 
-def evaluate(extractor: OfflineExtractor, answers: list[LabelledAnswer]) -> dict[str, Any]:
+def evaluate(extractor: Extractor, answers: list[LabelledAnswer]) -> dict[str, Any]:
     """Micro precision/recall/F1 over (fact, state) pairs, per-fact counts, and the misses."""
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()

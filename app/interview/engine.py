@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.interview.extract import FactUpdate, OfflineExtractor
+from app.interview.extract import Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
 from app.interview.questions import QuestionBank
@@ -51,7 +51,7 @@ def describe_update(update: FactUpdate) -> str:
         text = f"not: {label[0].lower()}{label[1:]}"
     else:
         text = f"not known yet: {label[0].lower()}{label[1:]}"
-    if update.confidence < 0.6 and update.state is not FactState.UNKNOWN:
+    if update.confidence < 0.6 and update.state is not FactState.UNKNOWN and update.how != "similar":
         text += " (you sounded unsure)"
     return text
 
@@ -75,7 +75,7 @@ def input_notices(raw: str | bytes | None, text: str) -> list[str]:
 class InterviewEngine:
     """Stateless: every call takes and mutates an InterviewState."""
 
-    def __init__(self, extractor: OfflineExtractor, bank: QuestionBank, kb: KnowledgeBase | None = None,
+    def __init__(self, extractor: Extractor, bank: QuestionBank, kb: KnowledgeBase | None = None,
                  explain: Callable[[str, InterviewState], str] | None = None) -> None:
         self.extractor = extractor
         self.bank = bank
@@ -164,13 +164,7 @@ class InterviewEngine:
 
     def _plot4ai_answer(self, state: InterviewState, text: str, notices: list[str]) -> Reply:
         card_id = state.plot4ai_pending or ""
-        head = text.strip().lower()
-        if self.extractor.deny.match(head):
-            answer = FactState.NO
-        elif self.extractor.affirm.match(head):
-            answer = FactState.YES
-        else:
-            answer = FactState.UNKNOWN
+        answer = self.extractor.short_answer(text)
         state.plot4ai_answers[card_id] = answer
         state.plot4ai_pending = None
         step = next_step(self.bank, state, self.kb)
@@ -191,19 +185,27 @@ def _first_sentences(text: str, limit: int = 400) -> str:
 
 
 def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate]) -> str:
-    stated = [u for u in changed if u.how != "implied"]
+    stated = [u for u in changed if u.how not in ("implied", "similar")]
+    guessed = [u for u in changed if u.how == "similar"]
     unknown = [u for u in updates if u.state is FactState.UNKNOWN]
     parts: list[str] = []
     if stated:
         listed = "; ".join(describe_update(u) for u in stated[:8])
         more = f" (and {len(stated) - 8} more)" if len(stated) > 8 else ""
         parts.append(f"Noted: {listed}{more}.")
+    if guessed:
+        listed = "; ".join(_lower_first(describe_update(u)) for u in guessed[:4])
+        parts.append(f"It sounds like {listed} — I'll check that with you when we get there.")
     if unknown:
         parts.append("No problem — I'll treat what you're unsure about as an open question and assume the "
                      "cautious answer for now.")
     if not parts:
         parts.append("Thanks. I didn't pick up anything new from that.")
     return " ".join(parts) + "\n\n"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _ask(step: NextStep, back: bool = False) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -97,6 +98,14 @@ class ExtractionSpec(BaseModel):
         return value
 
 
+class Extractor(Protocol):
+    """Anything that reads fact updates from one user message."""
+
+    def extract(self, text: str | bytes | None, asked: list[str] | None = None) -> list[FactUpdate]: ...
+
+    def short_answer(self, text: str) -> FactState: ...
+
+
 @dataclass
 class FactUpdate:
     """One fact read from one message."""
@@ -169,7 +178,7 @@ class OfflineExtractor:
         if not original:
             return []
         normal = self.typos.fix(expand(original))
-        sentences = _sentences(original)
+        sentences = split_sentences(original)
         found: dict[str, FactUpdate] = {}
         parts = clauses(normal)
         raw_parts = clauses(expand(original))
@@ -189,6 +198,15 @@ class OfflineExtractor:
         self._bare_answer(parts, asked or [], found, sentences)
         self._implications(found)
         return list(found.values())
+
+    def short_answer(self, text: str) -> FactState:
+        """A bare yes/no answer ("nope", "yes we do"); anything else is unknown."""
+        head = text.strip().lower()
+        if self.deny.match(head):
+            return FactState.NO
+        if self.affirm.match(head):
+            return FactState.YES
+        return FactState.UNKNOWN
 
     # -- steps -----------------------------------------------------------------------------------
     def _clause(self, clause: str, following: str, sentences: list[str]) -> list[FactUpdate]:
@@ -316,7 +334,7 @@ class OfflineExtractor:
                         changed = True
 
 
-def _sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?;])\s+|\n+", text) if s.strip()]
 
 
