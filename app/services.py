@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -13,8 +12,6 @@ from app.interview.questions import QuestionBank, get_question_bank
 from app.kb.loader import KnowledgeBase
 from app.kb.service import get_index, get_kb
 from app.settings import Settings, get_settings
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.kb.index import KnowledgeIndex
@@ -40,16 +37,7 @@ class Services:
 
     @cached_property
     def extractor(self) -> Extractor:
-        """Patterns plus the example-similarity fallback (when the embedding model is available)."""
-        from app.interview.similar import CombinedExtractor, get_similarity_extractor
-        from app.kb.embeddings import EmbeddingModelError
-
-        try:
-            similar = get_similarity_extractor(self.settings.embedding_model_path)
-        except (EmbeddingModelError, OSError, ValueError) as exc:
-            log.warning("similarity extraction off: %s", exc)
-            similar = None
-        return CombinedExtractor(get_extractor(), similar)
+        return get_extractor()
 
     @cached_property
     def index(self) -> KnowledgeIndex:

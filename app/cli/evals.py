@@ -77,7 +77,6 @@ def extraction(
     answers: Annotated[Path, typer.Option(help="Labelled answers (YAML).")] = PROJECT_ROOT / "evals" / "extraction"
     / "answers.yaml",
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    similarity: Annotated[bool, typer.Option(help="Add the example-similarity fallback to the patterns.")] = True,
     errors: Annotated[bool, typer.Option(help="List the answers with a wrong or missing fact.")] = False,
 ) -> None:
     """Per-fact precision/recall and micro F1 of the offline extractor."""
@@ -89,10 +88,7 @@ def extraction(
         items = load_answers(answers)
     except (OSError, KeyError, TypeError, ValueError) as exc:
         fail(f"{answers}: cannot read answers ({exc})")
-    from app.services import get_services
-
-    extractor = get_services().extractor if similarity else get_extractor()
-    result = evaluate_extraction(extractor, items)
+    result = evaluate_extraction(get_extractor(), items)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "errors"}, indent=2))
         return
@@ -105,7 +101,34 @@ def extraction(
             wrong = sorted(row["wrong"].items())
             typer.echo(f"{row['id']}: " + ", ".join(f"{p} got={g} want={w}" for p, (g, w) in wrong))
     typer.echo(f"answers={result['answers']} precision={result['precision']} recall={result['recall']} "
-               f"micro_f1={result['micro_f1']} similarity={'on' if similarity else 'off'}")
+               f"micro_f1={result['micro_f1']}")
+
+
+@eval_app.command("paraphrases")
+def paraphrases(
+    path: Annotated[Path, typer.Option("--file", help="Paraphrase set (YAML).")] = PROJECT_ROOT / "evals"
+    / "extraction" / "paraphrases.yaml",
+    show: Annotated[bool, typer.Option("--show", help="List the sentences read wrongly.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """How often the extractor reads a sentence's own fact when it is phrased in new words."""
+    from app.evals.paraphrases import evaluate as evaluate_paraphrases
+    from app.evals.paraphrases import load_paraphrases
+    from app.interview.extract import get_extractor
+
+    try:
+        data = load_paraphrases(path)
+    except (OSError, AttributeError, TypeError, ValueError) as exc:
+        fail(f"{path}: cannot read paraphrases ({exc})")
+    result = evaluate_paraphrases(get_extractor(), data)
+    if as_json:
+        typer.echo(json.dumps({k: v for k, v in result.items() if k != "misses"}, indent=2))
+        return
+    if show:
+        for miss in result["misses"]:
+            typer.echo(f"{miss['side']:3} {miss['fact']:40} {miss['text']}")
+    typer.echo(f"sentences={result['sentences']} yes_recall={result['yes_recall']} "
+               f"false_yes_rate={result['false_yes_rate']}")
 
 
 @eval_app.command("interview")

@@ -51,7 +51,7 @@ def describe_update(update: FactUpdate) -> str:
         text = f"not: {label[0].lower()}{label[1:]}"
     else:
         text = f"not known yet: {label[0].lower()}{label[1:]}"
-    if update.confidence < 0.6 and update.state is not FactState.UNKNOWN and update.how != "similar":
+    if update.confidence < 0.6 and update.state is not FactState.UNKNOWN:
         text += " (you sounded unsure)"
     return text
 
@@ -185,27 +185,19 @@ def _first_sentences(text: str, limit: int = 400) -> str:
 
 
 def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate]) -> str:
-    stated = [u for u in changed if u.how not in ("implied", "similar")]
-    guessed = [u for u in changed if u.how == "similar"]
+    stated = [u for u in changed if u.how != "implied"]
     unknown = [u for u in updates if u.state is FactState.UNKNOWN]
     parts: list[str] = []
     if stated:
         listed = "; ".join(describe_update(u) for u in stated[:8])
         more = f" (and {len(stated) - 8} more)" if len(stated) > 8 else ""
         parts.append(f"Noted: {listed}{more}.")
-    if guessed:
-        listed = "; ".join(_lower_first(describe_update(u)) for u in guessed[:4])
-        parts.append(f"It sounds like {listed} — I'll check that with you when we get there.")
     if unknown:
         parts.append("No problem — I'll treat what you're unsure about as an open question and assume the "
                      "cautious answer for now.")
     if not parts:
         parts.append("Thanks. I didn't pick up anything new from that.")
     return " ".join(parts) + "\n\n"
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _ask(step: NextStep, back: bool = False) -> str:

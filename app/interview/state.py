@@ -73,8 +73,8 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
                 "provenance": [*current.provenance, provenance][-5:],
             })
             set_fact(state.profile, update.path, merged)
-        elif update.how in ("implied", "similar"):
-            continue  # an implication or a resemblance never overrides what the user said
+        elif update.how == "implied":
+            continue  # an implication never overrides what the user said
         else:
             history = [*current.history, FactChange(state=current.state, confidence=current.confidence,
                                                     provenance=current.provenance)]
@@ -85,8 +85,8 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
                 old_quote = current.provenance[-1].quote if current.provenance else ""
                 conflict = Contradiction(path=update.path, old_state=current.state, old_quote=old_quote,
                                          new_state=update.state, new_quote=update.quote)
-        if update.how != "similar" and update.path not in state.settled:
-            state.settled.append(update.path)  # a resemblance is a guess: its question is still asked
+        if update.path not in state.settled:
+            state.settled.append(update.path)
     return changed, conflict
 
 
