@@ -6,6 +6,7 @@ import pytest
 
 from app.interview.extract import get_extractor, load_spec
 from app.model import FactState
+from app.settings import PROJECT_ROOT
 
 
 def facts(text: str, asked: list[str] | None = None) -> dict[str, FactState]:
@@ -88,3 +89,26 @@ def test_odd_input_states_nothing_it_did_not_say(text: str) -> None:
     assert all(state is not FactState.YES or path.startswith("model.kind") is False for path, state in found.items())
     assert "operations.security_testing" not in found
     assert len(found) <= 1
+
+
+def test_paraphrase_eval_scores_only_each_sentences_own_fact() -> None:
+    from app.evals.paraphrases import evaluate, load_paraphrases
+    from app.interview.extract import FactUpdate
+
+    class Reads:  # reads llm.email=yes from any sentence mentioning mail, and always public=yes
+        def extract(self, text: str | bytes | None, asked: list[str] | None = None) -> list[FactUpdate]:
+            out = [FactUpdate("exposure.public", FactState.YES, 0.9, str(text))]
+            if "mail" in str(text):
+                out.append(FactUpdate("llm.email", FactState.YES, 0.9, str(text)))
+            return out
+
+        def short_answer(self, text: str) -> FactState:
+            return FactState.UNKNOWN
+
+    data = {"llm.email": {"yes": ["it answers our inbox mail", "it replies to letters"],
+                          "no": ["staff paste its text into mail themselves", "it never touches messages"]}}
+    result = evaluate(Reads(), data)
+    assert result["yes_recall"] == 0.5 and result["false_yes_rate"] == 0.5
+    assert {m["side"] for m in result["misses"]} == {"yes", "no"}
+    shipped = load_paraphrases(PROJECT_ROOT / "evals" / "extraction" / "paraphrases.yaml")
+    assert len(shipped) == 77 and all(len(v["yes"]) >= 4 and v["no"] for v in shipped.values())

@@ -93,8 +93,9 @@ def test_fusion_rewards_agreement() -> None:
 
 
 def test_phrasings_are_indexed_as_their_own_vectors(built_index: KnowledgeIndex) -> None:
-    tech = built_index.kb.techniques["AML.T0051.001"]
-    sentence = tech.prose.sounds_like[0]
+    prose = built_index.kb.techniques["AML.T0051.001"].prose
+    assert prose is not None
+    sentence = prose.sounds_like[0]
     assert built_index.record_count == sum(1 + len(p.phrasings) for p in built_index.passages)
     assert built_index._open().count() == built_index.record_count
     hits = built_index.dense(sentence, limit=3, flt=SearchFilter(kinds=("technique",)))
@@ -118,3 +119,16 @@ def test_changing_one_phrasing_reembeds_only_its_entry(built_index: KnowledgeInd
     assert (report.added, report.updated, report.removed) == (0, 1, 0)
     assert index._open().count() == index.record_count  # the dropped phrasing's vector is gone
     assert index.ensure_built() is None
+
+
+def test_retrieval_eval_reports_modes_gain_and_fusion_ceiling(built_index: KnowledgeIndex) -> None:
+    from app.evals.retrieval import Query, evaluate
+
+    queries = [Query("someone copies our model by calling the API thousands of times", ["AML.T0024.002"]),
+               Query("poisoned pictures in the data we scraped", ["AML.T0020"]),
+               Query("zzzz qqqq", ["AML.T0000"])]
+    result = evaluate(built_index, queries, k=5)
+    best = max(result["dense"]["recall_at_k"], result["bm25"]["recall_at_k"])
+    assert result["hybrid_gain_points"] == round(100 * (result["hybrid"]["recall_at_k"] - best), 1)
+    assert 0 <= result["oracle_gain_points"] <= 100 * (1 - best) + 1e-9
+    assert result["dense"]["recall_at_k"] < 1.0  # the nonsense query cannot be a hit for every mode

@@ -39,6 +39,7 @@ def retrieval(
         r = result[mode]
         typer.echo(f"{mode:8} {r['recall_at_k']:>10.3f} {r['mrr']:>8.3f} {r['p50_ms']:>8} {r['p95_ms']:>8}")
     typer.echo(f"hybrid gain over the better single mode: {result['hybrid_gain_points']:+.1f} points of recall@{k}")
+    typer.echo(f"per-query better of dense/BM25 (a ceiling for fusion): {result['oracle_gain_points']:+.1f} points")
 
 
 @eval_app.command("scenarios")

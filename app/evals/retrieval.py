@@ -31,6 +31,7 @@ def evaluate(index: KnowledgeIndex, queries: list[Query], k: int = 5) -> dict[st
     """Per mode: recall@k (share of expected ids found in the top k), MRR, and latency."""
     flt = SearchFilter(kinds=("technique",))
     results: dict[str, Any] = {}
+    per_query: dict[str, list[float]] = {}
     for mode in MODES:
         recalls: list[float] = []
         reciprocal: list[float] = []
@@ -45,6 +46,7 @@ def evaluate(index: KnowledgeIndex, queries: list[Query], k: int = 5) -> dict[st
             first = next((i for i, r in enumerate(ranked, 1) if any(technique_matches(r, e) for e in q.expected)),
                          None)
             reciprocal.append(1.0 / first if first else 0.0)
+        per_query[mode] = recalls
         results[mode] = {
             "recall_at_k": round(statistics.mean(recalls), 4),
             "mrr": round(statistics.mean(reciprocal), 4),
@@ -55,4 +57,7 @@ def evaluate(index: KnowledgeIndex, queries: list[Query], k: int = 5) -> dict[st
     results["queries"] = len(queries)
     best_single = max(results["dense"]["recall_at_k"], results["bm25"]["recall_at_k"])
     results["hybrid_gain_points"] = round(100 * (results["hybrid"]["recall_at_k"] - best_single), 1)
+    # Ceiling for any fusion that picks between the two: per query, the better single mode.
+    oracle = statistics.mean(max(d, b) for d, b in zip(per_query["dense"], per_query["bm25"], strict=True))
+    results["oracle_gain_points"] = round(100 * (oracle - best_single), 1)
     return results
