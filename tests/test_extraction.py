@@ -112,3 +112,21 @@ def test_paraphrase_eval_scores_only_each_sentences_own_fact() -> None:
     assert {m["side"] for m in result["misses"]} == {"yes", "no"}
     shipped = load_paraphrases(PROJECT_ROOT / "evals" / "extraction" / "paraphrases.yaml")
     assert len(shipped) == 77 and all(len(v["yes"]) >= 4 and v["no"] for v in shipped.values())
+
+
+def test_typo_fixer_leaves_real_words_alone() -> None:
+    typos = get_extractor().typos
+    # inflections, British spellings and prefixed forms of known words are words, not typos
+    for word in ("authenticate", "reloading", "serialised", "triaging", "chunked", "transcribes", "categorises"):
+        assert typos.fix_word(word) == word, word
+    # while real misspellings still become the word the patterns know
+    assert typos.fix_word("emial") == "email"
+    assert typos.fix_word("retrian") == "retrain"
+    assert typos.fix_word("pulbic") == "public"
+
+
+def test_paraphrased_facts_are_read() -> None:
+    found = facts("Anyone with a browser can use it, no sign-up needed. "
+                  "The bot can hand out refunds by itself.")
+    assert found.get("exposure.public") == "yes"
+    assert found.get("exposure.authentication") == "no"

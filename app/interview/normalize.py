@@ -59,6 +59,11 @@ def _english_words() -> frozenset[str]:
         return frozenset()
 
 
+SUFFIXES = ("s", "es", "ed", "ing", "er", "ers", "ly", "ion", "ions", "ation", "ations", "ment", "ments",
+            "able", "ity", "ness")
+PREFIXES = ("re", "un", "pre", "de", "non", "over", "under", "sub", "auto", "multi", "co", "mis", "out", "up")
+
+
 class TypoFixer:
     """Replaces unknown words by a close word from the extraction vocabulary ('emial' -> 'email')."""
 
@@ -71,11 +76,36 @@ class TypoFixer:
         if len(word) < 4 or word in self.known or not word.isalpha():
             return word
         if word not in self._cache:
-            # Same first letter: typos rarely hit it, and it stops "lender" becoming "render".
-            candidates = [w for w in self.vocabulary if w[0] == word[0]]
-            match = get_close_matches(word, candidates, n=1, cutoff=0.8)
-            self._cache[word] = match[0] if match else word
+            fixed = word
+            if not self._inflection_of_known(word):
+                # Same first letter: typos rarely hit it, and it stops "lender" becoming "render".
+                candidates = [w for w in self.vocabulary if w[0] == word[0]]
+                match = get_close_matches(word, candidates, n=1, cutoff=0.8)
+                # A pattern stem ("authenticat") is not a correction of the whole word ("authenticate").
+                if match and not word.startswith(match[0]):
+                    fixed = match[0]
+            self._cache[word] = fixed
         return self._cache[word]
+
+    def _inflection_of_known(self, word: str, prefixes: bool = True) -> bool:
+        """'reloading', 'summarises', 'chunked', 'triaging': a known word with an ending or prefix."""
+        forms = {word, word.replace("is", "iz")} if "is" in word else {word}  # British -ise -> -ize
+        for form in forms:
+            if form in self.known:
+                return True
+            for suffix in SUFFIXES:
+                stem = form[: -len(suffix)]
+                if form.endswith(suffix) and len(stem) >= 4 and (
+                        stem in self.known or stem + "e" in self.known
+                        or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in self.known)
+                        or (stem.endswith("i") and stem[:-1] + "y" in self.known)):
+                    return True
+        if prefixes:
+            for prefix in PREFIXES:
+                rest = word[len(prefix):]
+                if word.startswith(prefix) and len(rest) >= 4 and self._inflection_of_known(rest, prefixes=False):
+                    return True
+        return False
 
     def fix(self, text: str) -> str:
         if len(text) > 20_000:  # a huge paste: skip the per-word search, keep it fast

@@ -1,0 +1,76 @@
+"""Try extra extraction patterns before adding them: prints what they gain and what they break.
+
+Usage: python evals/pattern_lab.py PROPOSALS.yaml [--show]
+
+PROPOSALS.yaml: {facts: {fact.path: {yes_if: [regex, ...], no_if: [regex, ...]}}} — patterns to ADD
+to knowledge/interview/extraction.yaml (same syntax: text is lower-cased, contractions expanded,
+a leading "!" marks a pattern that carries its own negation). Scores, before -> after:
+- the paraphrase set (evals/extraction/paraphrases.yaml): yes-recall and false-yes on the proposal's facts;
+- the dev answers (evals/extraction/answers.yaml): micro F1 over all facts, and new false positives.
+Never run it against a holdout file.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.evals.extraction import evaluate as evaluate_answers  # noqa: E402
+from app.evals.extraction import load_answers  # noqa: E402
+from app.evals.paraphrases import evaluate as evaluate_paraphrases  # noqa: E402
+from app.evals.paraphrases import load_paraphrases  # noqa: E402
+from app.interview.extract import ExtractionSpec, OfflineExtractor, load_spec  # noqa: E402
+
+
+def merged(spec: ExtractionSpec, proposals: dict) -> ExtractionSpec:
+    data = spec.model_dump()
+    for path, extra in (proposals.get("facts") or {}).items():
+        if path not in data["facts"]:
+            raise SystemExit(f"unknown fact {path}")
+        for key in ("yes_if", "no_if"):
+            for pattern in extra.get(key) or []:
+                re.compile(pattern.lstrip("!"))
+                data["facts"][path][key].append(pattern)
+    return ExtractionSpec.model_validate(data)
+
+
+def main() -> None:
+    proposals = yaml.safe_load(Path(sys.argv[1]).read_text(encoding="utf-8")) or {}
+    show = "--show" in sys.argv
+    facts = set(proposals.get("facts") or {})
+    base = OfflineExtractor(load_spec())
+    new = OfflineExtractor(merged(load_spec(), proposals))
+    paraphrases = load_paraphrases(ROOT / "evals" / "extraction" / "paraphrases.yaml")
+    mine = {k: v for k, v in paraphrases.items() if k in facts}
+    before, after = evaluate_paraphrases(base, mine), evaluate_paraphrases(new, mine)
+    everything = evaluate_paraphrases(new, paraphrases)
+    print(f"paraphrases (your {len(mine)} facts): yes_recall {before['yes_recall']} -> {after['yes_recall']}, "
+          f"false_yes {before['false_yes_rate']} -> {after['false_yes_rate']}")
+    print(f"paraphrases (all facts, after): yes_recall {everything['yes_recall']} "
+          f"false_yes {everything['false_yes_rate']}")
+    for fact in sorted(mine):
+        b, a = before["per_fact"][fact], after["per_fact"][fact]
+        print(f"  {fact:42} missed {b['missed']}->{a['missed']} of {a['yes']}   false_yes {b['false_yes']}->"
+              f"{a['false_yes']} of {a['no']}")
+    answers = load_answers(ROOT / "evals" / "extraction" / "answers.yaml")
+    ab, aa = evaluate_answers(base, answers), evaluate_answers(new, answers)
+    print(f"dev answers micro F1 {ab['micro_f1']} -> {aa['micro_f1']} (P {ab['precision']} -> {aa['precision']}, "
+          f"R {ab['recall']} -> {aa['recall']})")
+    old_errors = {e["id"]: e["wrong"] for e in ab["errors"]}
+    for err in aa["errors"]:
+        for path, (got, want) in err["wrong"].items():
+            if old_errors.get(err["id"], {}).get(path) != (got, want):
+                print(f"  NEW ERROR {err['id']} {path}: got={got} want={want}")
+    if show:
+        for miss in after["misses"]:
+            print(f"  still {miss['side']:3} {miss['fact']:40} {miss['text']}")
+
+
+if __name__ == "__main__":
+    main()
