@@ -99,11 +99,6 @@ class PlotCardProse(Entry):
     related_atlas: list[str] = Field(default_factory=list, description="ATLAS technique ids where they exist.")
     signs: list[str] = Field(default_factory=list, description="Facts that make the card relevant.")
     keywords: list[str] = Field(default_factory=list, description="Plain phrases people use for it.")
-    sounds_like: list[str] = Field(
-        default_factory=list,
-        description="How a non-expert might describe this worry or system trait, in whole sentences of our own; "
-        "indexed so that plain-language searches find the technique.",
-    )
 
     _signs = field_validator("signs")(lambda cls, v: _check_signs(v))
 
