@@ -1,13 +1,14 @@
 """Try extra extraction patterns before adding them: prints what they gain and what they break.
 
-Usage: python evals/pattern_lab.py PROPOSALS.yaml [--show]
+Usage: python evals/pattern_lab.py PROPOSALS.yaml [--show] [--set PARAPHRASES.yaml]
 
 PROPOSALS.yaml: {facts: {fact.path: {yes_if: [regex, ...], no_if: [regex, ...]}}} — patterns to ADD
 to knowledge/interview/extraction.yaml (same syntax: text is lower-cased, contractions expanded,
 a leading "!" marks a pattern that carries its own negation). Scores, before -> after:
-- the paraphrase set (evals/extraction/paraphrases.yaml): yes-recall and false-yes on the proposal's facts;
+- a paraphrase tuning set (default evals/extraction/paraphrases.yaml; --set another one): yes-recall and
+  false-yes on the proposal's facts, and the same over all facts of both tuning sets;
 - the dev answers (evals/extraction/answers.yaml): micro F1 over all facts, and new false positives.
-Never run it against a holdout file.
+Never run it against a holdout file (paraphrases2.yaml, holdout.yaml).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ def main() -> None:
     facts = set(proposals.get("facts") or {})
     base = OfflineExtractor(load_spec())
     new = OfflineExtractor(merged(load_spec(), proposals))
-    paraphrases = load_paraphrases(ROOT / "evals" / "extraction" / "paraphrases.yaml")
+    tuning = Path(sys.argv[sys.argv.index("--set") + 1]) if "--set" in sys.argv else \
+        ROOT / "evals" / "extraction" / "paraphrases.yaml"
+    if "paraphrases2" in tuning.name or "holdout" in tuning.name:
+        raise SystemExit("that is a held-out set: measure on it, never tune against it")
+    paraphrases = load_paraphrases(tuning)
     mine = {k: v for k, v in paraphrases.items() if k in facts}
     before, after = evaluate_paraphrases(base, mine), evaluate_paraphrases(new, mine)
     everything = evaluate_paraphrases(new, paraphrases)
@@ -54,6 +59,12 @@ def main() -> None:
           f"false_yes {before['false_yes_rate']} -> {after['false_yes_rate']}")
     print(f"paraphrases (all facts, after): yes_recall {everything['yes_recall']} "
           f"false_yes {everything['false_yes_rate']}")
+    for other in sorted((ROOT / "evals" / "extraction").glob("paraphrases*.yaml")):
+        if other.resolve() != tuning.resolve() and "paraphrases2" not in other.name:
+            o_before = evaluate_paraphrases(base, load_paraphrases(other))
+            o_after = evaluate_paraphrases(new, load_paraphrases(other))
+            print(f"other tuning set {other.name}: yes_recall {o_before['yes_recall']} -> {o_after['yes_recall']}, "
+                  f"false_yes {o_before['false_yes_rate']} -> {o_after['false_yes_rate']}")
     for fact in sorted(mine):
         b, a = before["per_fact"][fact], after["per_fact"][fact]
         print(f"  {fact:42} missed {b['missed']}->{a['missed']} of {a['yes']}   false_yes {b['false_yes']}->"
