@@ -130,3 +130,18 @@ def test_paraphrased_facts_are_read() -> None:
                   "The bot can hand out refunds by itself.")
     assert found.get("exposure.public") == "yes"
     assert found.get("exposure.authentication") == "no"
+
+
+def test_a_negation_before_a_list_covers_its_later_items() -> None:
+    assert facts("There is no monitoring for abuse, drift or strange usage.").get("operations.monitoring") == "no"
+    # a new phrase after the comma is not a list item: the earlier "never" stays where it was
+    found = facts("It is steered by text users never see, describing its role and limits.")
+    assert found.get("llm.system_prompt") == "yes"
+    # a new clause after the comma is not covered either
+    assert facts("We store no raw audio, transcripts are kept for 30 days.").get("operations.logging") == "yes"
+
+
+def test_pass_means_skip_only_as_the_whole_answer() -> None:
+    assert facts("pass", ["exposure.public"]).get("exposure.public") == "unknown"
+    assert facts("The agent runs the code it writes in a container to see if the tests pass.").get(
+        "llm.code_execution") == "yes"

@@ -226,10 +226,14 @@ class OfflineExtractor:
         future = self.future.search(scan)
         plans_from = future.start() if future else len(scan) + 1
         for path, compiled in self.patterns.items():
+            # A literal "no" pattern that spans a yes word settles it: "we do not use any vault"
+            denied = [m.span() for pattern, literal in compiled.no if literal for m in pattern.finditer(scan)]
             for pattern, literal in compiled.yes:
                 for match in pattern.finditer(scan):
                     if match.start() > plans_from:
                         continue  # "we plan to move it to Key Vault" is not a fact yet
+                    if any(a < match.start() < b and self.negation.search(scan[a : match.start()]) for a, b in denied):
+                        continue
                     negated = not literal and self._negated(scan, match.start(), match.end(),
                                                             strict=not self.negatable[path])
                     hits.append((match.start(), path, FactState.NO if negated else FactState.YES))
@@ -272,8 +276,13 @@ class OfflineExtractor:
         ("no children or patients", "do not use any llm"), not one about another verb
         ("we have not tested the face model")."""
         before = text[:start]
-        before = before[max(before.rfind(","), before.rfind(":")) + 1 :]
-        window = before.split()[-NEGATION_WINDOW:]
+        cut = max(before.rfind(","), before.rfind(":"))
+        window = before[cut + 1 :].split()
+        if cut >= 0 and not strict and _continues_list(window + text[start:end].split()[:1], text[end:]):
+            # "no secrets, keys or internal rules": the negation before the list covers every item
+            window = before[:cut].split()[-NEGATION_WINDOW:] + window
+        else:
+            window = window[-NEGATION_WINDOW:]
         for i in range(len(window) - 1, -1, -1):  # "not red-teamed it against emails": the "not" is elsewhere
             if window[i] in SCOPE_BLOCKERS:
                 window = window[i + 1 :]
@@ -332,6 +341,21 @@ class OfflineExtractor:
                     if path not in found:
                         found[path] = FactUpdate(path, FactState.YES, CONFIDENCE_IMPLIED, source.quote, "implied")
                         changed = True
+
+
+LIST_ITEM_WORDS = 3
+CLAUSE_WORDS = frozenset("is are was were be been has have had can could will would it we they you he she there "
+                         "which who that".split())
+_CONJUNCTIONS = frozenset(("or", "and", "nor"))
+
+
+def _continues_list(words: list[str], after: str) -> bool:
+    """The match is a later item of a comma list ("abuse, drift or misuse"; "secrets, keys or rules").
+
+    `words`: the segment's words before the match, then the match's first word."""
+    if len(words) > LIST_ITEM_WORDS + 1 or any(w in CLAUSE_WORDS or w.endswith(("ing", "ed")) for w in words):
+        return False  # "..., describing its role and limits" starts a new phrase, not a list item
+    return bool(_CONJUNCTIONS & set(words)) or bool(re.match(r"\s*,?\s*(?:or|and|nor)\b", after))
 
 
 def split_sentences(text: str) -> list[str]:
