@@ -6,8 +6,9 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.yamlfile import read_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 
@@ -49,7 +50,7 @@ def load_prompts(directory: Path = PROMPTS_DIR) -> dict[str, PromptSpec]:
     prompts: dict[str, PromptSpec] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            spec = PromptSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            spec = PromptSpec.model_validate(read_yaml(path))
         except Exception as exc:
             raise PromptError(f"{path}: {exc}") from exc
         prompts[spec.name] = spec

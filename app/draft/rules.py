@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.conditions import Condition, Match, evaluate, facts_in
 from app.model import AssetKind, MaestroLayer, Stride, SystemProfile
+from app.yamlfile import read_yaml
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "rules"
 
@@ -174,7 +175,7 @@ def load_rules(directory: Path = RULES_DIR) -> RuleSet:
     adjustments: list[DreadAdjustmentRule] = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = RuleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            data = RuleFile.model_validate(read_yaml(path) or {})
         except (yaml.YAMLError, ValidationError) as exc:
             raise RuleError(f"{path}: {exc}") from exc
         rules += data.rules

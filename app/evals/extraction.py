@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.interview.extract import Extractor
+from app.yamlfile import read_yaml
 
 
 @dataclass
@@ -21,7 +20,7 @@ class LabelledAnswer:
 
 
 def load_answers(path: Path) -> list[LabelledAnswer]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = read_yaml(path) or []
     return [
         LabelledAnswer(str(item["id"]), str(item["text"]), list(item.get("asked") or []),
                        {k: str(v).lower() for k, v in (item.get("expected") or {}).items()})

@@ -11,14 +11,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.interview.extract import Extractor
 from app.model.facts import FACT_PATHS, FactState
+from app.yamlfile import read_yaml
 
 
 def load_paraphrases(path: Path) -> dict[str, dict[str, list[str]]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     facts = data.get("facts") if isinstance(data, dict) else None
     if not isinstance(facts, dict):
         raise ValueError("expected a mapping 'facts: {path: {yes: [...], no: [...]}}'")

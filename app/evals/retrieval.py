@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.evals.matching import technique_matches
 from app.kb.index import KnowledgeIndex, SearchFilter
+from app.yamlfile import read_yaml
 
 MODES = ("dense", "bm25", "hybrid")
 
@@ -23,7 +22,7 @@ class Query:
 
 
 def load_queries(path: Path) -> list[Query]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = read_yaml(path) or []
     return [Query(str(item["query"]), [str(e) for e in item["expected"]]) for item in data]
 
 

@@ -16,6 +16,7 @@ from app.kb.index import SearchFilter
 from app.model import FactState
 from app.pipeline import run_pipeline
 from app.services import Services
+from app.yamlfile import read_yaml
 
 LLM_SCENARIO_FACTS = ("model.kind_llm_chat", "model.kind_agent")
 
@@ -49,7 +50,7 @@ def load_scenarios(directory: Path) -> list[Scenario]:
     out: list[Scenario] = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = read_yaml(path)
             expected = data["expected"]
             out.append(Scenario(
                 id=str(data["id"]), source=str(data["source"]), kind=str(data["kind"]),

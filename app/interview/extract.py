@@ -13,11 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.interview.normalize import TypoFixer, clauses, clean, expand
 from app.model.facts import FACT_PATHS, FactState, fact_description
+from app.yamlfile import read_yaml
 
 CONFIDENCE_STATED = 0.9
 CONFIDENCE_BARE = 0.8
@@ -380,7 +380,7 @@ DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "knowledge" / "interview" /
 
 
 def load_spec(path: Path = DEFAULT_SPEC) -> ExtractionSpec:
-    return ExtractionSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return ExtractionSpec.model_validate(read_yaml(path))
 
 
 @lru_cache(maxsize=4)

@@ -6,11 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.conditions import Condition
 from app.model.facts import FACT_PATHS, TEXT_FACT_PATHS
+from app.yamlfile import read_yaml
 
 QUESTIONS_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "interview" / "questions.yaml"
 
@@ -71,7 +71,7 @@ class QuestionBank(BaseModel):
 
 
 def load_questions(path: Path = QUESTIONS_FILE) -> QuestionBank:
-    return QuestionBank.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return QuestionBank.model_validate(read_yaml(path))
 
 
 @lru_cache(maxsize=2)

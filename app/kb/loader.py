@@ -24,6 +24,7 @@ from app.kb.entries import (
     TechniqueProse,
 )
 from app.kb.generate import ATLAS_GENERATED, PLOT4AI_GENERATED
+from app.yamlfile import read_yaml as read_yaml_file
 
 ATLAS_LICENSE = "Apache-2.0"
 PLOT4AI_LICENSE = "CC BY-SA 4.0"
@@ -163,7 +164,7 @@ class KnowledgeBase:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml_file(path)
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

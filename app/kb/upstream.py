@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from app.yamlfile import read_yaml
+
 PLOT4AI_CATEGORY_CODES: dict[str, str] = {
     "Data & Data Governance": "DAT",
     "Transparency & Accessibility": "TRA",
@@ -38,7 +40,7 @@ def _date(value: Any) -> str | None:
 def load_atlas_yaml(path: Path) -> dict[str, Any]:
     """Parse ATLAS.yaml and check its top-level shape."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UpstreamError(f"{path}: cannot read ATLAS data ({exc.__class__.__name__}: {exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("matrices"), list) or not data["matrices"]:
