@@ -117,7 +117,8 @@ def test_paraphrase_eval_scores_only_each_sentences_own_fact() -> None:
 def test_typo_fixer_leaves_real_words_alone() -> None:
     typos = get_extractor().typos
     # inflections, British spellings and prefixed forms of known words are words, not typos
-    for word in ("authenticate", "reloading", "serialised", "triaging", "chunked", "transcribes", "categorises"):
+    for word in ("authenticate", "reloading", "serialised", "triaging", "chunked", "transcribes", "categorises",
+                 "executables", "deployments"):
         assert typos.fix_word(word) == word, word
     # while real misspellings still become the word the patterns know
     assert typos.fix_word("emial") == "email"

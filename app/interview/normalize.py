@@ -89,6 +89,8 @@ class TypoFixer:
 
     def _inflection_of_known(self, word: str, prefixes: bool = True) -> bool:
         """'reloading', 'summarises', 'chunked', 'triaging': a known word with an ending or prefix."""
+        if prefixes and word.endswith("s") and len(word) > 5 and self._inflection_of_known(word[:-1], prefixes=False):
+            return True  # a plural of an inflected word: "executables", "deployments"
         forms = {word, word.replace("is", "iz")} if "is" in word else {word}  # British -ise -> -ize
         for form in forms:
             if form in self.known:
