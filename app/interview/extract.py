@@ -227,7 +227,8 @@ class OfflineExtractor:
         plans_from = future.start() if future else len(scan) + 1
         for path, compiled in self.patterns.items():
             # A literal "no" pattern that spans a yes word settles it: "we do not use any vault"
-            denied = [m.span() for pattern, literal in compiled.no if literal for m in pattern.finditer(scan)]
+            denials = [(m, literal) for pattern, literal in compiled.no for m in pattern.finditer(scan)]
+            denied = [m.span() for m, literal in denials if literal]
             for pattern, literal in compiled.yes:
                 for match in pattern.finditer(scan):
                     if match.start() > plans_from:
@@ -237,10 +238,9 @@ class OfflineExtractor:
                     negated = not literal and self._negated(scan, match.start(), match.end(),
                                                             strict=not self.negatable[path])
                     hits.append((match.start(), path, FactState.NO if negated else FactState.YES))
-            for pattern, literal in compiled.no:
-                for match in pattern.finditer(scan):
-                    if literal or not self._negated(scan, match.start(), match.end()):
-                        hits.append((match.start(), path, FactState.NO))
+            for match, literal in denials:
+                if literal or not self._negated(scan, match.start(), match.end()):
+                    hits.append((match.start(), path, FactState.NO))
         updates: dict[str, FactUpdate] = {}
         preferred = {path for _, path, state in hits if state is FactState.YES and self.spec.facts[path].prefer_yes}
         for _, path, state in sorted(hits):

@@ -87,9 +87,11 @@ class TypoFixer:
             self._cache[word] = fixed
         return self._cache[word]
 
-    def _inflection_of_known(self, word: str, prefixes: bool = True) -> bool:
-        """'reloading', 'summarises', 'chunked', 'triaging': a known word with an ending or prefix."""
-        if prefixes and word.endswith("s") and len(word) > 5 and self._inflection_of_known(word[:-1], prefixes=False):
+    def _inflection_of_known(self, word: str, outer: bool = True) -> bool:
+        """'reloading', 'summarises', 'chunked', 'triaging': a known word with an ending or prefix.
+
+        `outer`: also try a plural "s" and a prefix (one level deep, not recursively)."""
+        if outer and word.endswith("s") and len(word) > 5 and self._inflection_of_known(word[:-1], outer=False):
             return True  # a plural of an inflected word: "executables", "deployments"
         forms = {word, word.replace("is", "iz")} if "is" in word else {word}  # British -ise -> -ize
         for form in forms:
@@ -102,10 +104,10 @@ class TypoFixer:
                         or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in self.known)
                         or (stem.endswith("i") and stem[:-1] + "y" in self.known)):
                     return True
-        if prefixes:
+        if outer:
             for prefix in PREFIXES:
                 rest = word[len(prefix):]
-                if word.startswith(prefix) and len(rest) >= 4 and self._inflection_of_known(rest, prefixes=False):
+                if word.startswith(prefix) and len(rest) >= 4 and self._inflection_of_known(rest, outer=False):
                     return True
         return False
 
