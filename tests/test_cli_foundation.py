@@ -77,3 +77,12 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
     for path in (binary, tmp_path / "missing.json"):
         result = runner.invoke(cli, ["export", str(path)])
         assert result.exit_code == 2 and str(path) in result.stderr
+
+
+@pytest.mark.parametrize("args", [["eval", "paraphrases", "--file"], ["eval", "extraction", "--answers"]])
+def test_malformed_eval_files_get_one_clear_line(args: list[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("facts: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, [*args, str(bad)])
+    assert result.exit_code == 2
+    assert "cannot read" in result.output and "Traceback" not in result.output

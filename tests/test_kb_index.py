@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,17 +24,25 @@ def test_unchanged_rebuild_embeds_nothing(built_index: KnowledgeIndex) -> None:
     assert report.unchanged == len(built_index.passages)
 
 
-def test_changed_entry_is_the_only_one_reembedded(built_index: KnowledgeIndex, tmp_path: Path) -> None:
+def _index_after_editing(built_index: KnowledgeIndex, tmp_path: Path, part_name: str,
+                         edit: Callable[[dict[str, Any]], None]) -> KnowledgeIndex:
+    """A copy of the knowledge base and of the built index, with `edit` applied to the first entry of a part."""
     knowledge = tmp_path / "knowledge"
     shutil.copytree(default_knowledge_dir(), knowledge)
     shutil.copytree(built_index.path, tmp_path / "workspace" / "index")
-    part = knowledge / "atlas" / "techniques" / "part1.yaml"
+    part = knowledge / "atlas" / "techniques" / part_name
     data = yaml.safe_load(part.read_text(encoding="utf-8"))
-    first = next(iter(data))
-    data[first]["summary"] += " We changed this sentence for the test."
+    edit(data[next(iter(data))])
     part.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     settings = Settings(workspace=tmp_path / "workspace", knowledge_dir=knowledge)
-    report = KnowledgeIndex(load_knowledge(knowledge), settings).build()
+    return KnowledgeIndex(load_knowledge(knowledge), settings)
+
+
+def test_changed_entry_is_the_only_one_reembedded(built_index: KnowledgeIndex, tmp_path: Path) -> None:
+    def edit(entry: dict[str, Any]) -> None:
+        entry["summary"] += " We changed this sentence for the test."
+
+    report = _index_after_editing(built_index, tmp_path, "part1.yaml", edit).build()
     assert (report.added, report.updated, report.removed) == (0, 1, 0)
 
 
@@ -105,16 +115,10 @@ def test_phrasings_are_indexed_as_their_own_vectors(built_index: KnowledgeIndex)
 
 
 def test_changing_one_phrasing_reembeds_only_its_entry(built_index: KnowledgeIndex, tmp_path: Path) -> None:
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(default_knowledge_dir(), knowledge)
-    shutil.copytree(built_index.path, tmp_path / "workspace" / "index")
-    part = knowledge / "atlas" / "techniques" / "part2.yaml"
-    data = yaml.safe_load(part.read_text(encoding="utf-8"))
-    ident = next(iter(data))
-    data[ident]["sounds_like"] = data[ident]["sounds_like"][:-1]  # one phrasing removed
-    part.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    settings = Settings(workspace=tmp_path / "workspace", knowledge_dir=knowledge)
-    index = KnowledgeIndex(load_knowledge(knowledge), settings)
+    def edit(entry: dict[str, Any]) -> None:
+        entry["sounds_like"] = entry["sounds_like"][:-1]  # one phrasing removed
+
+    index = _index_after_editing(built_index, tmp_path, "part2.yaml", edit)
     report = index.build()
     assert (report.added, report.updated, report.removed) == (0, 1, 0)
     assert index._open().count() == index.record_count  # the dropped phrasing's vector is gone

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from yaml import YAMLError
 
 from app.cli.common import fail
 from app.settings import PROJECT_ROOT
@@ -27,7 +28,7 @@ def retrieval(
 
     try:
         items = load_queries(queries)
-    except (OSError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, KeyError, TypeError, ValueError, YAMLError) as exc:
         fail(f"{queries}: cannot read queries ({exc})")
     result = evaluate(get_index(), items, k=k)
     if as_json:
@@ -87,7 +88,7 @@ def extraction(
 
     try:
         items = load_answers(answers)
-    except (OSError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, KeyError, TypeError, ValueError, YAMLError) as exc:
         fail(f"{answers}: cannot read answers ({exc})")
     result = evaluate_extraction(get_extractor(), items)
     if as_json:
@@ -119,7 +120,7 @@ def paraphrases(
 
     try:
         data = load_paraphrases(path)
-    except (OSError, AttributeError, TypeError, ValueError) as exc:
+    except (OSError, AttributeError, TypeError, ValueError, YAMLError) as exc:
         fail(f"{path}: cannot read paraphrases ({exc})")
     result = evaluate_paraphrases(get_extractor(), data)
     if as_json:
