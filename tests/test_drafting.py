@@ -141,3 +141,17 @@ def test_cli_draft_rejects_binary_and_missing_files(tmp_path: Path) -> None:
     for path in (binary, tmp_path / "missing.md"):
         result = CliRunner().invoke(cli, ["draft", str(path)])
         assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def _flood(model):  # type: ignore[no-untyped-def]
+    return next(t for t in model.threats if "AML.T0029" in t.atlas_techniques)
+
+
+def test_a_flood_is_a_top_risk_only_when_nothing_limits_requests(services) -> None:  # type: ignore[no-untyped-def]
+    unlimited = run_pipeline(services, RAG + " There is no rate limit of any kind.", use_index=False).model
+    unknown = run_pipeline(services, RAG, use_index=False).model
+    flood_unlimited, flood_unknown = _flood(unlimited), _flood(unknown)
+    assert any(a.fact == "exposure.rate_limiting" and a.delta > 0 for a in flood_unlimited.dread.adjustments)
+    assert flood_unlimited.dread.score > flood_unknown.dread.score
+    # with limits unknown, an outage does not outrank attacks that hijack tools or money
+    assert max(t.dread.score for t in unknown.threats) > flood_unknown.dread.score

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.draft.grounding import choose_mitigations
 from app.interview.session import InterviewSession
 from app.llm import get_chat_model
 from app.llm_call import LLMFailure, LLMRunner
@@ -137,7 +138,9 @@ def test_draft_tailoring_rewrites_and_adds_grounded_threats(tmp_path: Path, fake
     offline.send("A public chatbot on GPT-4o that answers customer questions.")
     base, _ = offline.draft("offline")
     target = base.threats[0]
-    technique = next(t for th in base.threats for t in th.atlas_techniques)
+    # a technique of the draft that the knowledge base links to at least one mitigation
+    technique = next(t for th in base.threats for t in th.atlas_techniques
+                     if choose_mitigations(services.kb, [t], [], []))
     good = json.dumps({"rewrites": [{"id": target.id, "description": "Tailored: what could happen to this bot."}],
                        "extra_threats": [{"title": "A grounded extra threat", "description": "Something specific.",
                                           "stride": ["tampering"], "atlas_techniques": [technique],
