@@ -141,6 +141,9 @@ def _technique(question: str, ident: str, kb: KnowledgeBase, profile: SystemProf
         if reasons:
             why += " In your system: " + "; ".join(reasons) + "."
         parts.append(f"**Why it matters for you.** {why}")
+        if prose.sounds_like:
+            said = " · ".join(f"“{sentence}”" for sentence in prose.sounds_like[:3])
+            parts.append(f"**How teams describe it in their own words.** {said}")
     mitigations = sorted(set(tech.mitigations) | set(kb.techniques[tech.parent].mitigations if tech.parent else []))
     steps: list[str] = []
     for mit_id in mitigations[:2]:
