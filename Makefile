@@ -44,8 +44,13 @@ test: lint typecheck pytest
 
 eval: index
 	$(BIN)/threatscribe eval retrieval
+	$(BIN)/threatscribe eval retrieval --queries evals/retrieval/holdout2.yaml
 	$(BIN)/threatscribe eval extraction
+	$(BIN)/threatscribe eval paraphrases --file evals/extraction/paraphrases2.yaml
 	$(BIN)/threatscribe eval scenarios evals/scenarios
+	$(BIN)/threatscribe eval scenarios evals/scenarios_batch2
+	$(BIN)/threatscribe eval scenarios evals/scenarios_holdout
+	$(BIN)/threatscribe eval interview
 
 bench: index
 	$(BIN)/python benchmarks/kb_bench.py
