@@ -136,3 +136,15 @@ def test_retrieval_eval_reports_modes_gain_and_fusion_ceiling(built_index: Knowl
     assert result["hybrid_gain_points"] == round(100 * (result["hybrid"]["recall_at_k"] - best), 1)
     assert 0 <= result["oracle_gain_points"] <= 100 * (1 - best) + 1e-9
     assert result["dense"]["recall_at_k"] < 1.0  # the nonsense query cannot be a hit for every mode
+    low, high = result["hybrid_gain_ci95_points"]
+    assert low <= result["hybrid_gain_points"] <= high
+
+
+def test_paired_bootstrap_interval_brackets_the_gain_and_narrows_with_agreement() -> None:
+    from app.evals.retrieval import paired_bootstrap
+
+    always_better = paired_bootstrap([1.0] * 30, [0.0] * 30)
+    assert always_better == (1.0, 1.0)
+    mixed = paired_bootstrap([1.0, 0.0] * 20, [0.0, 1.0] * 20)
+    assert mixed[0] < 0 < mixed[1]  # as often worse as better: the interval spans zero
+    assert paired_bootstrap([], []) == (0.0, 0.0)

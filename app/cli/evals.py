@@ -39,7 +39,9 @@ def retrieval(
     for mode in MODES:
         r = result[mode]
         typer.echo(f"{mode:8} {r['recall_at_k']:>10.3f} {r['mrr']:>8.3f} {r['p50_ms']:>8} {r['p95_ms']:>8}")
-    typer.echo(f"hybrid gain over the better single mode: {result['hybrid_gain_points']:+.1f} points of recall@{k}")
+    low, high = result["hybrid_gain_ci95_points"]
+    typer.echo(f"hybrid gain over the better single mode: {result['hybrid_gain_points']:+.1f} points of recall@{k} "
+               f"(95% paired bootstrap interval {low:+.1f} to {high:+.1f})")
     typer.echo(f"per-query better of dense/BM25 (a ceiling for fusion): {result['oracle_gain_points']:+.1f} points")
 
 
