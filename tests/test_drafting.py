@@ -155,3 +155,30 @@ def test_a_flood_is_a_top_risk_only_when_nothing_limits_requests(services) -> No
     assert flood_unlimited.dread.score > flood_unknown.dread.score
     # with limits unknown, an outage does not outrank attacks that hijack tools or money
     assert max(t.dread.score for t in unknown.threats) > flood_unknown.dread.score
+
+
+def test_focus_keeps_a_proposed_threat_with_the_techniques_that_fit(services) -> None:  # type: ignore[no-untyped-def]
+    from app.draft import drafter
+    from app.draft.rules import ThreatTemplate
+    from app.model import Stride, ThreatOrigin
+
+    kb = services.kb
+    ids = sorted(kb.techniques)
+
+    def cand(key: str, atlas: list[str], level: str) -> drafter.Candidate:
+        template = ThreatTemplate(title=f"Threat {key}", description="Something that could happen to the system.",
+                                  atlas=atlas, stride=[Stride.TAMPERING], assets=["model_behaviour"])
+        return drafter.Candidate(key, template, ThreatOrigin.RULES, level=level)
+
+    budget = drafter.TECHNIQUE_BUDGET
+    required = [cand(f"R-{n}", [ids[n]], "required") for n in range(budget - 1)]  # one slot left
+    partly = cand("R-PARTLY", [ids[budget], ids[budget + 1], ids[budget + 2]], "proposed")
+    inside = cand("R-INSIDE", [ids[0], ids[1]], "proposed")  # nothing new: always fits
+    kept = drafter._focus([*required, partly, inside], kb)
+    assert {c.key for c in kept} == {*(c.key for c in required), "R-PARTLY", "R-INSIDE"}
+    assert partly.template.atlas == [ids[budget]]  # its main technique, the only one with room
+    assert len({t for c in kept for t in c.template.atlas}) == budget
+    # one slot, two single-technique proposals: the riskier one takes it, the other waits
+    rivals = [cand("R-A", [ids[budget + 3]], "proposed"), cand("R-B", [ids[budget + 4]], "proposed")]
+    chosen = {c.key for c in drafter._focus([*required, *rivals], kb)} - {c.key for c in required}
+    assert len(chosen) == 1

@@ -274,10 +274,18 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
     kept: list[Candidate] = []
     # Firm evidence before assumptions, then the riskier first.
     for cand in sorted(proposed, key=lambda c: (c.assumed, c.origin is ThreatOrigin.RETRIEVAL, risk(c), c.key)):
-        new = set(cand.template.atlas) - used
+        new = [t for t in cand.template.atlas if t not in used]
+        room = TECHNIQUE_BUDGET - len(used)
+        if len(new) > room > 0:
+            # Only part of the threat's techniques fit: keep the threat with its leading techniques
+            # (a template lists its main technique first) rather than lose it altogether.
+            fits = set(new[:room])
+            cand.template = cand.template.model_copy(
+                update={"atlas": [t for t in cand.template.atlas if t in used or t in fits]})
+            new = new[:room]
         if len(used) + len(new) <= TECHNIQUE_BUDGET or not new:
             kept.append(cand)
-            used |= new
+            used |= set(new)
     chosen = {id(c) for c in required + kept}
     return [c for c in candidates if id(c) in chosen]
 
