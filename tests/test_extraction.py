@@ -56,6 +56,43 @@ def test_bare_answers_use_the_question_context() -> None:
     assert facts("nope", ["exposure.uploads"])["exposure.uploads"] is FactState.NO
 
 
+ORIGIN = ["model.origin_in_house", "model.origin_fine_tuned_open_weights", "model.origin_third_party_api",
+          "model.hosting_cloud", "model.proprietary_valuable"]
+
+
+@pytest.mark.parametrize("text", ["No.", "No, it is only our staff", "no we do not", "No the model is ours",
+                                  "nope, never"])
+def test_a_bare_no_answers_every_asked_fact(text: str) -> None:
+    found = facts(text, ORIGIN[:2])
+    assert {found.get(p) for p in ORIGIN[:2]} == {FactState.NO}
+
+
+def test_a_no_before_a_noun_talks_about_that_noun_not_the_whole_question() -> None:
+    found = facts("No fine-tuning, we just use a system prompt.", ORIGIN)
+    assert found["model.origin_fine_tuned_open_weights"] is FactState.NO
+    assert found["llm.system_prompt"] is FactState.YES
+    assert not {"model.origin_in_house", "model.origin_third_party_api", "model.hosting_cloud"} & set(found)
+    # ... but "no personal data" to a question about personal data is a "no" to it, sensitive data included
+    both = facts("No personal data at all.", ["data.personal_data", "data.sensitive_data"])
+    assert both == {"data.personal_data": FactState.NO, "data.sensitive_data": FactState.NO}
+
+
+def test_polar_limits_what_a_bare_yes_or_no_answers_but_not_dont_know() -> None:
+    extractor = get_extractor()
+    kinds = ["model.kind_llm_chat", "model.kind_classifier"]
+    assert not {u.path for u in extractor.extract("No, anyone can call it.", kinds, [])} & set(kinds)
+    assert {u.path: u.state for u in extractor.extract("yes", ORIGIN, ["model.proprietary_valuable"])} == {
+        "model.proprietary_valuable": FactState.YES}
+    unsure = {u.path: u.state for u in extractor.extract("I'm not sure.", kinds, [])}
+    assert unsure == dict.fromkeys(kinds, FactState.UNKNOWN)
+
+
+@pytest.mark.parametrize("text", ["It is not the case that dependency and model versions are pinned.",
+                                  "No, it's not true that dependency versions are pinned"])
+def test_it_is_not_the_case_that_denies_what_follows(text: str) -> None:
+    assert facts(text)["supply_chain.dependencies_pinned"] is FactState.NO
+
+
 def test_correction_later_in_the_message_wins() -> None:
     found = facts("It runs on AWS. Scratch that: we moved it to our own data centre last month.")
     assert found["model.hosting_on_prem"] is FactState.YES
@@ -96,7 +133,8 @@ def test_paraphrase_eval_scores_only_each_sentences_own_fact() -> None:
     from app.interview.extract import FactUpdate
 
     class Reads:  # reads llm.email=yes from any sentence mentioning mail, and always public=yes
-        def extract(self, text: str | bytes | None, asked: list[str] | None = None) -> list[FactUpdate]:
+        def extract(self, text: str | bytes | None, asked: list[str] | None = None,
+                    polar: list[str] | None = None) -> list[FactUpdate]:
             out = [FactUpdate("exposure.public", FactState.YES, 0.9, str(text))]
             if "mail" in str(text):
                 out.append(FactUpdate("llm.email", FactState.YES, 0.9, str(text)))

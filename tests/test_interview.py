@@ -71,6 +71,33 @@ def test_contradiction_gets_a_follow_up_question(engine: InterviewEngine) -> Non
     assert state.contradiction is None
 
 
+def test_a_bare_no_to_a_which_question_denies_nothing_but_answers_its_yes_no_part(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It answers the phone for our dental clinics and books appointments.")
+    state.pending = "Q-MODEL-KIND"  # "What kind of AI is at the heart of it? ..."
+    engine.respond(state, "No, anyone with a phone can call it.")
+    kinds = [p for p in FACT_PATHS if p.startswith("model.kind_")]
+    assert all(get_fact(state.profile, p).state is not FactState.NO for p in kinds)
+    state.pending = "Q-ACCESS"  # "... Is there a limit per user or key, and a cap on what you can spend?"
+    engine.respond(state, "No.")
+    assert get_fact(state.profile, "exposure.rate_limiting").state is FactState.NO
+    assert get_fact(state.profile, "exposure.public").state is not FactState.NO
+    state.pending = "Q-ACCESS"
+    state.follow_ups_done.append("Q-ACCESS")  # "Could someone outside your organisation use it ...?"
+    engine.respond(state, "No.")
+    assert get_fact(state.profile, "exposure.public").state is FactState.NO
+
+
+def test_the_question_bank_refuses_bare_no_facts_the_question_does_not_fill() -> None:
+    from pydantic import ValidationError
+
+    from app.interview.questions import Question
+
+    with pytest.raises(ValidationError, match="bare_no lists facts"):
+        Question(id="Q-X", topic="model", text="Is it a chatbot at all?", why="Because it decides much.",
+                 fills=["model.kind_llm_chat"], kind="yesno", bare_no=["exposure.public"])
+
+
 def test_correction_is_applied_without_nagging(engine: InterviewEngine) -> None:
     state = start(engine)
     engine.respond(state, "The assistant can send emails for the user.")

@@ -108,7 +108,8 @@ class InterviewEngine:
         asked_fills = self._asked_fills(state)
         if turn == 0 and len(text) >= LONG_DESCRIPTION and not state.profile.description:
             state.profile.description = text[:20000]
-        updates = self.extractor.extract(text, [p for p in asked_fills if p not in TEXT_FACT_PATHS])
+        asked = [p for p in asked_fills if p not in TEXT_FACT_PATHS]
+        updates = self.extractor.extract(text, asked, self._polar_facts(state, asked))
         if llm_updates:
             known = {u.path for u in updates}
             updates += [u for u in llm_updates if u.path not in known]
@@ -137,6 +138,15 @@ class InterviewEngine:
             return [state.contradiction.path]
         question = next((q for q in self.bank.questions if q.id == state.pending), None)
         return list(question.fills) if question else []
+
+    def _polar_facts(self, state: InterviewState, asked: list[str]) -> list[str]:
+        """The facts a bare yes/no answers: the question's yes/no part ("No, anyone can call it" to "what
+        kind of AI is it?" must not deny every kind of model)."""
+        question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
+                                                             None)
+        if question is None:
+            return asked
+        return [p for p in question.polar_facts(question.id in state.follow_ups_done) if p in asked]
 
     @staticmethod
     def _text_answers(state: InterviewState, text: str, asked_fills: list[str], turn: int,

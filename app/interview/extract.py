@@ -24,6 +24,15 @@ CONFIDENCE_BARE = 0.8
 CONFIDENCE_HEDGED = 0.55
 CONFIDENCE_IMPLIED = 0.75
 NEGATION_WINDOW = 5
+# "no" followed by one of these still answers the question, comma or not ("no we do not", "no the model is
+# ours", "no just staff"); followed by any other word it is a determiner ("no fine-tuning", "no login") and
+# the clause is read for what it says instead.
+REPLY_STARTERS = frozenset(
+    "we it they i you he she there that this these those the its our their my his her a an not never none "
+    "nothing nobody no one all at of really currently yet anymore sorry thanks thank unfortunately sadly sir "
+    "so as such just only but because since actually well way".split()
+)
+NOT_THE_CASE = re.compile(r"\b(?:it|that|this) (?:is|was|s) not (?:the case|true|so) that\b")
 SCOPE_BLOCKERS = frozenset("against about because since unless whether which that who".split())
 FUNCTION_WORDS = frozenset(
     "a an the any or and nor use uses used using make makes making involve involves involved have has had "
@@ -101,7 +110,8 @@ class ExtractionSpec(BaseModel):
 class Extractor(Protocol):
     """Anything that reads fact updates from one user message."""
 
-    def extract(self, text: str | bytes | None, asked: list[str] | None = None) -> list[FactUpdate]: ...
+    def extract(self, text: str | bytes | None, asked: list[str] | None = None,
+                polar: list[str] | None = None) -> list[FactUpdate]: ...
 
     def short_answer(self, text: str) -> FactState: ...
 
@@ -172,8 +182,10 @@ class OfflineExtractor:
         self.typos = TypoFixer(words)
 
     # -- public ----------------------------------------------------------------------------------
-    def extract(self, text: str | bytes | None, asked: list[str] | None = None) -> list[FactUpdate]:
-        """Facts stated in `text`; `asked` are the facts the last question was about (context)."""
+    def extract(self, text: str | bytes | None, asked: list[str] | None = None,
+                polar: list[str] | None = None) -> list[FactUpdate]:
+        """Facts stated in `text`; `asked` are the facts the last question was about (context) and `polar`
+        the ones among them a bare yes/no answers (default: all of them)."""
         original = clean(text)
         if not original:
             return []
@@ -182,9 +194,12 @@ class OfflineExtractor:
         found: dict[str, FactUpdate] = {}
         parts = clauses(normal)
         raw_parts = clauses(expand(original))
+        first_clause: set[str] = set()
         for index, clause in enumerate(parts):
             following = parts[index + 1] if index + 1 < len(parts) else ""
             updates = self._clause(clause, following, sentences)
+            if index == 0:
+                first_clause = {u.path for u in updates}
             correcting = bool(self.correction and index < len(raw_parts) and self.correction.search(
                 " ".join(raw_parts[max(0, index - 1) : index + 1])))
             if correcting:
@@ -195,7 +210,8 @@ class OfflineExtractor:
                             and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
                 if not keep_yes:
                     found[update.path] = update  # later clauses win: corrections come after
-        self._bare_answer(parts, asked or [], found, sentences)
+        asked = asked or []
+        self._bare_answer(parts, asked, found, sentences, asked if polar is None else polar, first_clause)
         self._implications(found)
         return list(found.values())
 
@@ -241,6 +257,9 @@ class OfflineExtractor:
             for match, literal in denials:
                 if literal or not self._negated(scan, match.start(), match.end()):
                     hits.append((match.start(), path, FactState.NO))
+        denied_from = NOT_THE_CASE.search(scan)
+        if denied_from:  # "it is not the case that X": everything X says is denied
+            hits = [(at, path, FactState.NO if at >= denied_from.end() else state) for at, path, state in hits]
         updates: dict[str, FactUpdate] = {}
         preferred = {path for _, path, state in hits if state is FactState.YES and self.spec.facts[path].prefer_yes}
         for _, path, state in sorted(hits):
@@ -305,29 +324,45 @@ class OfflineExtractor:
         return bool(self.post_negation.match(text[end:]))
 
     def _bare_answer(self, parts: list[str], asked: list[str], found: dict[str, FactUpdate],
-                     sentences: list[str]) -> None:
+                     sentences: list[str], polar: list[str], first_clause: set[str]) -> None:
+        """'Not sure' leaves every asked fact open; a bare 'no' answers the question's yes/no facts, a bare
+        'yes' only a question about one thing ("yes" to a multi-part question says too little)."""
         if not asked or not parts:
             return
-        head = parts[0].strip(" !.,")
+        head = parts[0].strip(" !.")
         quote = _quote(parts[0], sentences)
         state: FactState | None = None
         confidence = CONFIDENCE_BARE
+        targets = polar
         if self.unknown.search(head) and not self.resolve_no.search(" ".join(parts[:2])) \
                 and not self.resolve_yes.search(" ".join(parts[:2])):
-            state, confidence = FactState.UNKNOWN, 0.0
-        elif self.deny.match(head) or self.resolve_no.search(head):
+            state, confidence, targets = FactState.UNKNOWN, 0.0, asked
+        elif self._bare_denial(head, first_clause - set(polar)) or self.resolve_no.search(head):
             state = FactState.NO
         elif self.affirm.match(head) or self.resolve_yes.search(head):
             state = FactState.YES
-            if len(asked) > 1:
-                return  # "yes" to a multi-part question says too little
+            if len(polar) > 1:
+                return
         if state is None:
             return
         if self.hedge.search(head):
             confidence = min(confidence, CONFIDENCE_HEDGED)
-        for path in asked:
+        for path in targets:
             if path in FACT_PATHS and path not in found:
                 found[path] = FactUpdate(path, state, confidence, quote, "bare")
+
+    def _bare_denial(self, head: str, elsewhere: set[str]) -> bool:
+        """'No.', 'nope, never', 'no we do not' answer the question. 'No personal data' does too, but 'no
+        fine-tuning' to a question about something else talks only about fine-tuning: a determiner 'no'
+        answers the question only when its clause settled nothing the question did not ask (`elsewhere`)."""
+        match = self.deny.match(head)
+        if not match:
+            return False
+        after = head[match.end():]
+        rest = after.split()
+        determiner = (match.group(0) == "no" and bool(rest) and after[:1] == " "
+                      and rest[0].strip("'") not in REPLY_STARTERS)
+        return not determiner or not elsewhere
 
     def _implications(self, found: dict[str, FactUpdate]) -> None:
         changed = True

@@ -37,6 +37,12 @@ class Question(BaseModel):
     examples: list[str] = Field(default_factory=list, description="Example answers.")
     follow_up_if_vague: str = Field(default="", description="A narrower question if the answer said nothing usable.")
     optional: bool = Field(default=False, description="Asked after coverage is complete; not counted in coverage.")
+    bare_no: list[str] | None = Field(
+        default=None,
+        description="The facts a bare yes/no answers; omitted = every fact the question fills. Questions that "
+                    "ask which option holds (what kind of model, who uses it) list only the facts of their "
+                    "closing yes/no part, or none: 'no' cannot deny every kind of model.",
+    )
 
     @field_validator("fills")
     @classmethod
@@ -45,6 +51,24 @@ class Question(BaseModel):
         if unknown:
             raise ValueError(f"unknown fact paths {unknown}")
         return value
+
+    follow_up_bare_no: list[str] | None = Field(
+        default=None,
+        description="The facts a bare yes/no answers after the follow-up question; omitted = as for the main "
+                    "question. Follow-ups are narrower ('did any of the data come from outside?').",
+    )
+
+    @model_validator(mode="after")
+    def _bare_no_within_fills(self) -> Question:
+        stray = [p for p in (self.bare_no or []) + (self.follow_up_bare_no or []) if p not in self.fills]
+        if stray:
+            raise ValueError(f"bare_no lists facts the question does not fill: {stray}")
+        return self
+
+    def polar_facts(self, follow_up: bool) -> list[str]:
+        """The facts a bare yes/no to this question (or to its follow-up) answers."""
+        chosen = self.follow_up_bare_no if follow_up and self.follow_up_bare_no is not None else self.bare_no
+        return list(self.fills if chosen is None else chosen)
 
 
 class QuestionBank(BaseModel):
