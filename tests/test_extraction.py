@@ -184,3 +184,13 @@ def test_pass_means_skip_only_as_the_whole_answer() -> None:
     assert facts("pass", ["exposure.public"]).get("exposure.public") == "unknown"
     assert facts("The agent runs the code it writes in a container to see if the tests pass.").get(
         "llm.code_execution") == "yes"
+
+
+def test_talking_on_the_phone_is_not_running_on_a_phone() -> None:
+    assert "model.hosting_edge_device" not in facts("It is an LLM that talks to patients on the phone.")
+    assert facts("The model runs on the phone itself, offline.")["model.hosting_edge_device"] is FactState.YES
+
+
+def test_one_service_account_that_sees_every_site_is_a_broad_permission() -> None:
+    found = facts("It uses one service account for the booking API that can see all clinics.")
+    assert found["llm.tools_broad_permissions"] is FactState.YES

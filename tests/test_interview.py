@@ -176,3 +176,12 @@ def test_killed_mid_interview_loses_no_answered_turn(tmp_path: Path) -> None:
     assert saved == lines[: len(saved)] and len(saved) >= answered
     resumed = InterviewSession.open(store, get_services(), session_id)
     assert resumed.state.user_turns >= len(saved) - 1
+
+
+def test_an_open_question_answer_is_acknowledged_as_kept(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It books dental appointments over the phone for patients.")
+    state.pending = "Q-OBJECTIVES"
+    reply = engine.respond(state, "Someone cancelling every appointment at once.")
+    assert "in your words" in reply.text and "didn't pick up anything" not in reply.text
+    assert state.profile.scope.security_objectives.value == "Someone cancelling every appointment at once."

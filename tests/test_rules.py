@@ -136,3 +136,29 @@ def test_every_id_in_a_draft_exists_and_every_threat_is_mitigated() -> None:
             assert KB.exists(ident)
         assert threat.mitigations, threat.id
     assert {m.id for m in model.mitigations} >= {m for t in model.threats for m in t.mitigations}
+
+
+def _fired(facts: dict[str, str]) -> set[str]:
+    prof = SystemProfile()
+    for path, state in facts.items():
+        set_fact(prof, path, Fact(state=FactState(state), confidence=1.0))
+    return {f.rule.id for f in RULES.fire(prof)}
+
+
+def test_a_vendor_api_brings_no_model_files_and_no_model_of_yours_to_copy() -> None:
+    """A chatbot on a vendor's API: nothing is downloaded or loaded, and the model is the vendor's."""
+    api = {"model.kind_llm_chat": "yes", "model.origin_third_party_api": "yes",
+           "supply_chain.third_party_models": "yes", "exposure.public": "yes"}
+    fired = _fired(api)
+    assert not {"R-SC-THIRD-PARTY-MODEL", "R-SC-UNSAFE-MODEL-FORMAT", "R-MA-MODEL-EXTRACTION"} & fired
+    # the same system on downloaded weights, or saying its model is valuable, gets them back
+    assert {"R-SC-THIRD-PARTY-MODEL", "R-SC-UNSAFE-MODEL-FORMAT"} <= _fired(
+        {**api, "model.origin_downloaded_pretrained": "yes"})
+    assert "R-MA-MODEL-EXTRACTION" in _fired({**api, "model.proprietary_valuable": "yes"})
+    assert "R-MA-MODEL-EXTRACTION" in _fired({**api, "model.origin_third_party_api": "no"})
+
+
+def test_zero_click_spreading_needs_an_assistant_that_reads_what_outsiders_send() -> None:
+    agent = {"model.kind_agent": "yes", "llm.email": "yes", "llm.tools_write_actions": "yes"}
+    assert "R-AG-SELF-SPREADING" in _fired(agent)  # unknown: assumed, and asked
+    assert "R-AG-SELF-SPREADING" not in _fired({**agent, "llm.retrieval_external_content": "no"})

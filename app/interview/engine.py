@@ -128,7 +128,8 @@ class InterviewEngine:
                     state.settled.append(path)
         step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
         self._mark_asked(state, step)
-        return Reply(_acknowledge(changed, updates) + _ask(step), "answer", captured=updates, changed=changed,
+        texts = [p for p in asked_fills if p in TEXT_FACT_PATHS]
+        return Reply(_acknowledge(changed, updates, texts) + _ask(step), "answer", captured=updates, changed=changed,
                      step=step,
                      coverage=coverage(self.bank, state), notices=notices)
 
@@ -194,10 +195,21 @@ def _first_sentences(text: str, limit: int = 400) -> str:
     return (out or text[:limit]).strip()
 
 
-def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate]) -> str:
+TEXT_NOTED = {
+    "scope.purpose": "what the system does",
+    "scope.security_objectives": "what must not go wrong",
+    "scope.out_of_scope": "what to leave out of this review",
+    "governance.affected_groups": "who is affected",
+}
+
+
+def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate], texts: list[str] | None = None) -> str:
     stated = [u for u in changed if u.how != "implied"]
     unknown = [u for u in updates if u.state is FactState.UNKNOWN]
     parts: list[str] = []
+    kept = [TEXT_NOTED.get(p, p) for p in texts or []]
+    if kept:  # an open question's answer is kept in the user's own words, even when no fact changes
+        parts.append(f"Noted, in your words: {' and '.join(kept)}.")
     if stated:
         listed = "; ".join(describe_update(u) for u in stated[:8])
         more = f" (and {len(stated) - 8} more)" if len(stated) > 8 else ""
