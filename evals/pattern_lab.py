@@ -1,6 +1,6 @@
 """Try extra extraction patterns before adding them: prints what they gain and what they break.
 
-Usage: python evals/pattern_lab.py PROPOSALS.yaml [--show] [--set PARAPHRASES.yaml]
+Usage: python evals/pattern_lab.py PROPOSALS.yaml [--show] [--set PARAPHRASES.yaml] [--apply]
 
 PROPOSALS.yaml: {facts: {fact.path: {yes_if: [regex, ...], no_if: [regex, ...]}}} — patterns to ADD
 to knowledge/interview/extraction.yaml (same syntax: text is lower-cased, contractions expanded,
@@ -9,6 +9,8 @@ a leading "!" marks a pattern that carries its own negation). Scores, before -> 
   false-yes on the proposal's facts, and the same over all facts of both tuning sets;
 - the dev answers (evals/extraction/answers.yaml): micro F1 over all facts, and new false positives.
 Never run it against a holdout file (paraphrases2.yaml, holdout.yaml).
+--apply then writes the proposals into knowledge/interview/extraction.yaml, keeping its layout (each pattern
+is appended to the fact's flow list) and refusing if the result does not load to the same merged spec.
 """
 
 from __future__ import annotations
@@ -81,6 +83,58 @@ def main() -> None:
     if show:
         for miss in after["misses"]:
             print(f"  still {miss['side']:3} {miss['fact']:40} {miss['text']}")
+    if "--apply" in sys.argv:
+        apply(proposals)
+
+
+def _list_end(text: str, start: int) -> int:
+    """Index of the "]" that closes the flow list opening at text[start] == "[" (quotes respected)."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                if quote == "'" and text[i + 1 : i + 2] == "'":
+                    i += 2
+                    continue
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise SystemExit("unbalanced flow list in extraction.yaml")
+
+
+def apply(proposals: dict) -> None:
+    path = ROOT / "knowledge" / "interview" / "extraction.yaml"
+    text = path.read_text(encoding="utf-8")
+    for fact, extra in (proposals.get("facts") or {}).items():
+        block = text.index(f"\n  {fact}:\n") + 1
+        for key in ("yes_if", "no_if"):
+            patterns = extra.get(key) or []
+            if not patterns:
+                continue
+            header = re.search(r"\n  [a-z_]+\.[a-z_]+:\n", text[block:])
+            limit = block + header.start() if header else len(text)
+            at = text.find(f"    {key}: [", block, limit)
+            if at < 0:
+                raise SystemExit(f"{fact} has no one-line-opened {key} list to append to; add it by hand")
+            end = _list_end(text, text.index("[", at))
+            quoted = "".join(",\n      " + "'" + p.replace("'", "''") + "'" for p in patterns)
+            text = text[:end] + quoted + text[end:]
+    expected = merged(load_spec(), proposals).model_dump()
+    path.write_text(text, encoding="utf-8")
+    if load_spec().model_dump() != expected:
+        raise SystemExit("applied file does not load to the merged spec; inspect extraction.yaml (git diff)")
+    print(f"applied to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

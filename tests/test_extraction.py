@@ -194,3 +194,26 @@ def test_talking_on_the_phone_is_not_running_on_a_phone() -> None:
 def test_one_service_account_that_sees_every_site_is_a_broad_permission() -> None:
     found = facts("It uses one service account for the booking API that can see all clinics.")
     assert found["llm.tools_broad_permissions"] is FactState.YES
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("We haven't checked if it works equally well for darker skin tones.", "governance.fairness_assessed",
+     FactState.NO),
+    ("No pen test yet.", "operations.security_testing", FactState.NO),
+    ("I have not checked whether we log prompts.", "operations.logging", FactState.UNKNOWN),
+    ("Students are told before the exam.", "governance.users_informed", FactState.YES),
+    ("A false flag can lead to a misconduct investigation.", "impact.decisions_about_people", FactState.YES),
+    ("Nothing automatic, an invigilator decides.", "impact.automated_decisions", FactState.NO),
+    ("Training data sits in an S3 bucket that the whole engineering team can read.",
+     "operations.artifact_access_control", FactState.NO),
+    ("Our fine-tuned weights are worth something to us, competitors would love them.",
+     "model.proprietary_valuable", FactState.YES),
+])
+def test_statements_from_a_hand_run_interview(text: str, path: str, state: FactState) -> None:
+    """'Have not checked' usually means 'don't know' — unless checking is the fact itself."""
+    assert facts(text)[path] is state
+
+
+def test_a_team_that_can_read_a_bucket_is_not_a_person_reviewing_outputs() -> None:
+    assert "operations.human_oversight" not in facts("The bucket is one the whole engineering team can read.")
+    assert facts("A nurse reads every report before it goes out.")["operations.human_oversight"] is FactState.YES

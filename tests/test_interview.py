@@ -185,3 +185,17 @@ def test_an_open_question_answer_is_acknowledged_as_kept(engine: InterviewEngine
     reply = engine.respond(state, "Someone cancelling every appointment at once.")
     assert "in your words" in reply.text and "didn't pick up anything" not in reply.text
     assert state.profile.scope.security_objectives.value == "Someone cancelling every appointment at once."
+
+
+def test_kinds_of_model_left_out_of_the_answer_are_a_soft_no(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It watches students through the webcam during online exams.")
+    state.pending = "Q-MODEL-KIND"
+    engine.respond(state, "Computer vision: face detection and an object detector for phones.")
+    llm = get_fact(state.profile, "model.kind_llm_chat")
+    assert llm.state is FactState.NO and llm.confidence < 0.6
+    assert get_fact(state.profile, "model.kind_vision").state is FactState.YES
+    # ... so the language-model questions are not asked, and a later "it also has a chatbot" is taken quietly
+    reply = engine.respond(state, "Oh, and there is also a small chatbot that answers questions about the rules.")
+    assert get_fact(state.profile, "model.kind_llm_chat").state is FactState.YES
+    assert state.contradiction is None and reply.step is not None and reply.step.kind != "contradiction"

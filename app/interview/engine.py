@@ -6,13 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.interview.extract import Extractor, FactUpdate
+from app.interview.extract import CONFIDENCE_UNNAMED, Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
 from app.interview.questions import QuestionBank
 from app.interview.state import InterviewState, apply_updates, set_text
 from app.kb.loader import KnowledgeBase
-from app.model.facts import TEXT_FACT_PATHS, FactSource, FactState, fact_description
+from app.model.facts import TEXT_FACT_PATHS, FactSource, FactState, fact_description, get_fact
 
 DRAFT_COMMAND = re.compile(
     r"^\s*(?:please\s+)?(?:draft(?:\s+(?:it|now|the (?:threat )?model))?|generate(?: the)?(?: threat)? model|"
@@ -113,6 +113,7 @@ class InterviewEngine:
         if llm_updates:
             known = {u.path for u in updates}
             updates += [u for u in llm_updates if u.path not in known]
+        updates += self._unnamed_options(state, updates)
         self._text_answers(state, text, asked_fills, turn, source)
         correcting = bool(CORRECTION.search(text))
         changed, conflict = apply_updates(state, updates, turn, source, correcting)
@@ -139,6 +140,21 @@ class InterviewEngine:
             return [state.contradiction.path]
         question = next((q for q in self.bank.questions if q.id == state.pending), None)
         return list(question.fills) if question else []
+
+    def _unnamed_options(self, state: InterviewState, updates: list[FactUpdate]) -> list[FactUpdate]:
+        """'It's a vision model' to 'what kind of AI is it?': the kinds it did not name are a soft no, so
+        the interview stops asking how a language model is set up."""
+        question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
+                                                             None)
+        if question is None or not question.unnamed_are_no:
+            return []
+        named = [u for u in updates if u.path in question.fills and u.state is FactState.YES]
+        if not named:
+            return []
+        said = {u.path for u in updates}
+        return [FactUpdate(path, FactState.NO, CONFIDENCE_UNNAMED, named[0].quote, "implied")
+                for path in question.fills
+                if path not in said and get_fact(state.profile, path).state is FactState.UNKNOWN]
 
     def _polar_facts(self, state: InterviewState, asked: list[str]) -> list[str]:
         """The facts a bare yes/no answers: the question's yes/no part ("No, anyone can call it" to "what

@@ -23,6 +23,7 @@ CONFIDENCE_STATED = 0.9
 CONFIDENCE_BARE = 0.8
 CONFIDENCE_HEDGED = 0.55
 CONFIDENCE_IMPLIED = 0.75
+CONFIDENCE_UNNAMED = 0.5  # an option the user left out of a pick-any answer: a soft no
 NEGATION_WINDOW = 5
 # "no" followed by one of these still answers the question, comma or not ("no we do not", "no the model is
 # ours", "no just staff"); followed by any other word it is a determiner ("no fine-tuning", "no login") and
@@ -260,10 +261,18 @@ class OfflineExtractor:
         denied_from = NOT_THE_CASE.search(scan)
         if denied_from:  # "it is not the case that X": everything X says is denied
             hits = [(at, path, FactState.NO if at >= denied_from.end() else state) for at, path, state in hits]
+        # "we have not checked whether it is fair" reads like "don't know", but for a fact that *is* about
+        # checking, a literal "no" pattern spanning those words answers it
+        settled = {path for path, compiled in self.patterns.items() if unknown
+                   and any(literal and pattern.search(clause) for pattern, literal in compiled.no)}
+        hits += [(0, path, FactState.NO) for path in settled]
         updates: dict[str, FactUpdate] = {}
         preferred = {path for _, path, state in hits if state is FactState.YES and self.spec.facts[path].prefer_yes}
         for _, path, state in sorted(hits):
             if path in preferred and state is FactState.NO:
+                continue
+            if path in settled:
+                updates[path] = FactUpdate(path, FactState.NO, CONFIDENCE_STATED, quote)
                 continue
             if unknown:
                 if resolved is None:

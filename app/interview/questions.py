@@ -52,6 +52,11 @@ class Question(BaseModel):
             raise ValueError(f"unknown fact paths {unknown}")
         return value
 
+    unnamed_are_no: bool = Field(
+        default=False,
+        description="A pick-any question whose answer names every option that holds (what kind of model): "
+                    "options the answer leaves out become a soft 'no', which later answers override quietly.",
+    )
     follow_up_bare_no: list[str] | None = Field(
         default=None,
         description="The facts a bare yes/no answers after the follow-up question; omitted = as for the main "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.interview.extract import FactUpdate
+from app.interview.extract import CONFIDENCE_UNNAMED, FactUpdate
 from app.llm_call import LLMUsage
 from app.model.facts import (
     Fact,
@@ -81,7 +81,7 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
             set_fact(state.profile, update.path,
                      Fact(state=update.state, confidence=update.confidence, provenance=[provenance], history=history))
             changed.append(update)
-            if not correcting and conflict is None:
+            if not correcting and conflict is None and current.confidence > CONFIDENCE_UNNAMED:
                 old_quote = current.provenance[-1].quote if current.provenance else ""
                 conflict = Contradiction(path=update.path, old_state=current.state, old_quote=old_quote,
                                          new_state=update.state, new_quote=update.quote)
