@@ -217,3 +217,21 @@ def test_statements_from_a_hand_run_interview(text: str, path: str, state: FactS
 def test_a_team_that_can_read_a_bucket_is_not_a_person_reviewing_outputs() -> None:
     assert "operations.human_oversight" not in facts("The bucket is one the whole engineering team can read.")
     assert facts("A nurse reads every report before it goes out.")["operations.human_oversight"] is FactState.YES
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("It does remember the last few messages in the chat but nothing long term.", "llm.memory", FactState.NO),
+    ("The integration uses a service account that can read everyones leave and salary data.",
+     "llm.tools_broad_permissions", FactState.YES),
+    ("Wrong answers could make someone miss a deadline, but nothing decides anything automatically.",
+     "impact.automated_decisions", FactState.NO),
+    ("There is a disclaimer that it's AI.", "governance.users_informed", FactState.YES),
+    ("The system prompt keeps it on HR topics, nothing secret in it.", "llm.system_prompt_secrets", FactState.NO),
+])
+def test_statements_from_a_second_hand_run_interview(text: str, path: str, state: FactState) -> None:
+    assert facts(text)[path] is state
+
+
+def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> None:
+    assert "model.proprietary_valuable" not in facts("The system prompt keeps it on HR topics, nothing secret in it.")
+    assert facts("It is a stock model, nothing special about it.")["model.proprietary_valuable"] is FactState.NO
