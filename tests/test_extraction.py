@@ -235,3 +235,18 @@ def test_statements_from_a_second_hand_run_interview(text: str, path: str, state
 def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> None:
     assert "model.proprietary_valuable" not in facts("The system prompt keeps it on HR topics, nothing secret in it.")
     assert facts("It is a stock model, nothing special about it.")["model.proprietary_valuable"] is FactState.NO
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("Honestly the model is our whole business.", "model.proprietary_valuable", FactState.YES),
+    ("Our worst case: competitors copying the model through the API.", "model.proprietary_valuable", FactState.YES),
+    ("Our analysts label defaults themselves, no outside labelling.", "data.labelling_external", FactState.NO),
+    ("Universities get an admin dashboard.", "exposure.admin_interface", FactState.YES),
+])
+def test_statements_from_a_third_hand_run_interview(text: str, path: str, state: FactState) -> None:
+    assert facts(text)[path] is state
+
+
+def test_a_drift_dashboard_is_monitoring_not_an_admin_console() -> None:
+    assert "exposure.admin_interface" not in facts("We have dashboards for drift.")
+    assert "exposure.admin_interface" not in facts("There is a Grafana monitoring dashboard.")

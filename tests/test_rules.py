@@ -162,3 +162,10 @@ def test_zero_click_spreading_needs_an_assistant_that_reads_what_outsiders_send(
     agent = {"model.kind_agent": "yes", "llm.email": "yes", "llm.tools_write_actions": "yes"}
     assert "R-AG-SELF-SPREADING" in _fired(agent)  # unknown: assumed, and asked
     assert "R-AG-SELF-SPREADING" not in _fired({**agent, "llm.retrieval_external_content": "no"})
+
+
+def test_a_valuable_model_behind_a_partner_api_can_be_copied_by_querying() -> None:
+    partners = {"model.kind_regression": "yes", "exposure.api_access": "yes", "exposure.public": "no",
+                "model.origin_in_house": "yes"}
+    assert "R-MA-MODEL-EXTRACTION" not in _fired({**partners, "model.proprietary_valuable": "no"})
+    assert "R-MA-MODEL-EXTRACTION" in _fired({**partners, "model.proprietary_valuable": "yes"})
