@@ -72,9 +72,11 @@ def test_a_no_before_a_noun_talks_about_that_noun_not_the_whole_question() -> No
     assert found["model.origin_fine_tuned_open_weights"] is FactState.NO
     assert found["llm.system_prompt"] is FactState.YES
     assert not {"model.origin_in_house", "model.origin_third_party_api", "model.hosting_cloud"} & set(found)
-    # ... but "no personal data" to a question about personal data is a "no" to it, sensitive data included
-    both = facts("No personal data at all.", ["data.personal_data", "data.sensitive_data"])
-    assert both == {"data.personal_data": FactState.NO, "data.sensitive_data": FactState.NO}
+    # ... and "no logging because..." answers logging only, not every monitoring question asked with it
+    ops = ["operations.logging", "operations.monitoring", "operations.human_oversight"]
+    assert facts("no logging because of client confidentiality", ops) == {"operations.logging": FactState.NO}
+    # a "no" before words that settle nothing is still a bare answer
+    assert facts("No sadly.", ops) == dict.fromkeys(ops, FactState.NO)
 
 
 def test_polar_limits_what_a_bare_yes_or_no_answers_but_not_dont_know() -> None:
@@ -250,3 +252,30 @@ def test_statements_from_a_third_hand_run_interview(text: str, path: str, state:
 def test_a_drift_dashboard_is_monitoring_not_an_admin_console() -> None:
     assert "exposure.admin_interface" not in facts("We have dashboards for drift.")
     assert "exposure.admin_interface" not in facts("There is a Grafana monitoring dashboard.")
+
+
+@pytest.mark.parametrize(("text", "path", "wrong"), [
+    ("Internal tool for our law firm.", "llm.tools", FactState.YES),
+    ("It generates text, like ChatGPT but ours.", "model.origin_third_party_api", FactState.YES),
+    ("Sometimes health info for personal injury cases.", "impact.safety_critical", FactState.YES),
+    ("The output is plain text in the web page.", "supply_chain.secrets_managed", FactState.NO),
+    ("Anyone on the office network can reach the server.", "exposure.public", FactState.YES),
+])
+def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState) -> None:
+    """Each of these once set a fact that the sentence does not state (found by hand-run interviews)."""
+    assert facts(text).get(path) is not wrong
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("It has a tool for looking up orders.", "llm.tools", FactState.YES),
+    ("The API key is in plain text in the config.", "supply_chain.secrets_managed", FactState.NO),
+    ("Anyone with the link can use it.", "exposure.public", FactState.YES),
+    ("The weights are .safetensors.", "supply_chain.unsafe_model_formats", FactState.NO),
+    ("Clients don't know we use AI for drafting.", "governance.users_informed", FactState.NO),
+    ("It would be bad if it leaks, it learned from confidential contracts.", "model.proprietary_valuable",
+     FactState.YES),
+    ("Output is plain text in the web page.", "llm.output_rendered", FactState.NO),
+    ("Nobody tested it for security.", "operations.security_testing", FactState.NO),
+])
+def test_statements_from_a_fourth_hand_run_interview(text: str, path: str, state: FactState) -> None:
+    assert facts(text)[path] is state

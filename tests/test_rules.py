@@ -169,3 +169,9 @@ def test_a_valuable_model_behind_a_partner_api_can_be_copied_by_querying() -> No
                 "model.origin_in_house": "yes"}
     assert "R-MA-MODEL-EXTRACTION" not in _fired({**partners, "model.proprietary_valuable": "no"})
     assert "R-MA-MODEL-EXTRACTION" in _fired({**partners, "model.proprietary_valuable": "yes"})
+
+
+def test_people_told_nothing_about_the_ai_is_a_threat_even_for_an_internal_tool() -> None:
+    internal = {"model.kind_llm_chat": "yes", "exposure.public": "no"}
+    assert "R-PF-AI-AWARENESS" not in _fired(internal)
+    assert "R-PF-AI-AWARENESS" in _fired({**internal, "governance.users_informed": "no"})

@@ -346,7 +346,7 @@ class OfflineExtractor:
         if self.unknown.search(head) and not self.resolve_no.search(" ".join(parts[:2])) \
                 and not self.resolve_yes.search(" ".join(parts[:2])):
             state, confidence, targets = FactState.UNKNOWN, 0.0, asked
-        elif self._bare_denial(head, first_clause - set(polar)) or self.resolve_no.search(head):
+        elif self._bare_denial(head, first_clause) or self.resolve_no.search(head):
             state = FactState.NO
         elif self.affirm.match(head) or self.resolve_yes.search(head):
             state = FactState.YES
@@ -360,10 +360,10 @@ class OfflineExtractor:
             if path in FACT_PATHS and path not in found:
                 found[path] = FactUpdate(path, state, confidence, quote, "bare")
 
-    def _bare_denial(self, head: str, elsewhere: set[str]) -> bool:
-        """'No.', 'nope, never', 'no we do not' answer the question. 'No personal data' does too, but 'no
-        fine-tuning' to a question about something else talks only about fine-tuning: a determiner 'no'
-        answers the question only when its clause settled nothing the question did not ask (`elsewhere`)."""
+    def _bare_denial(self, head: str, settled: set[str]) -> bool:
+        """'No.', 'nope, never', 'no we do not' answer the question. A determiner 'no' ('no fine-tuning',
+        'no logging because...') talks about what follows it: when its clause settled a fact (`settled`),
+        that fact is the whole answer, not every fact the question asked about."""
         match = self.deny.match(head)
         if not match:
             return False
@@ -371,7 +371,7 @@ class OfflineExtractor:
         rest = after.split()
         determiner = (match.group(0) == "no" and bool(rest) and after[:1] == " "
                       and rest[0].strip("'") not in REPLY_STARTERS)
-        return not determiner or not elsewhere
+        return not determiner or not settled
 
     def _implications(self, found: dict[str, FactUpdate]) -> None:
         changed = True
