@@ -199,3 +199,11 @@ def test_kinds_of_model_left_out_of_the_answer_are_a_soft_no(engine: InterviewEn
     reply = engine.respond(state, "Oh, and there is also a small chatbot that answers questions about the rules.")
     assert get_fact(state.profile, "model.kind_llm_chat").state is FactState.YES
     assert state.contradiction is None and reply.step is not None and reply.step.kind != "contradiction"
+
+
+def test_an_implication_does_not_replace_the_words_that_stated_a_fact(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "We use models and weights from outside the company, downloaded from a hub.")
+    first = get_fact(state.profile, "supply_chain.third_party_models").provenance[-1].quote
+    engine.respond(state, "We fine-tuned it on our own tickets.")  # implies the same fact, in other words
+    assert get_fact(state.profile, "supply_chain.third_party_models").provenance[-1].quote == first

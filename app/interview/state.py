@@ -67,6 +67,8 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
             set_fact(state.profile, update.path,
                      Fact(state=update.state, confidence=update.confidence, provenance=[provenance]))
             changed.append(update)
+        elif current.state is update.state and update.how == "implied" and current.provenance:
+            pass  # the words that stated it stay its evidence; an implication adds nothing to them
         elif current.state is update.state:
             merged = current.model_copy(update={
                 "confidence": max(current.confidence, update.confidence),

@@ -31,6 +31,10 @@ st.caption(f"{len(model.threats)} threats · {len(model.mitigations)} mitigation
            f"OWASP LLM {model.kb_versions.get('owasp_llm')}")
 
 with st.expander(f"Rules pass: {len(model.findings)} findings", expanded=bool(model.findings)):
+    if not model.findings:
+        st.markdown("Nothing to fix: every id exists in the knowledge base, every threat has a mitigation, no "
+                    "threat is listed twice, every required threat and PLOT4ai answer has its threat, and no "
+                    "threat rests on an answer you have since changed.")
     for finding in model.findings:
         icon = {"error": "🔴", "warning": "🟠", "info": "🔵"}[finding.severity.value]
         st.markdown(f"{icon} **{finding.rule_id}** {safe_text(finding.message)}  \n"
