@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from app.kb.loader import KnowledgeBase
 from app.kb.passages import Passage
-from app.model import FACT_PATHS, FactState, SystemProfile, ThreatModel, get_fact
+from app.model import FACT_PATHS, FactState, Mitigation, SystemProfile, Threat, ThreatModel, get_fact
 from app.model.facts import fact_description
 
 if TYPE_CHECKING:
@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 ID_IN_TEXT = re.compile(r"\b(AML\.T\d{4}(?:\.\d{3})?|AML\.M\d{4}|AML\.CS\d{4}|LLM(?:0[1-9]|10)|P4AI-[A-Z]{3}-\d{2}|"
                         r"T-[A-Z0-9.-]+)\b", re.IGNORECASE)
 MITIGATION_WORDS = re.compile(r"\b(how (?:do|can|should) (?:i|we)|how to|mitigat|reduce|prevent|protect|defend|fix|"
-                              r"implement|set up|stop)\b", re.IGNORECASE)
+                              r"implement|set up|stop|against|helps?|enough|worth doing)\b", re.IGNORECASE)
+PRIORITY_QUESTION = re.compile(
+    r"\b(?:(?:do|fix|tackle|address|start with|work on|handle) first|where (?:do|should|can) (?:we|i) (?:start|begin)|"
+    r"(?:most|more) (?:important|urgent|pressing|serious|critical)|top (?:\d+ )?(?:risks?|threats?|priorit\w+)|"
+    r"priorit\w+|biggest (?:risks?|threats?|problems?|worr\w+)|worst (?:risks?|threats?)|what matters most)\b",
+    re.IGNORECASE)
+PRIORITIES = 3
 
 
 @dataclass
@@ -79,6 +85,8 @@ def explain(question: str, kb: KnowledgeBase, index: KnowledgeIndex | None = Non
         return Explanation(question, "Ask me about a threat or a defence, e.g. “why is prompt injection a risk "
                                      "for us?” or “what is AML.T0020?”.", found=False)
     profile = profile or (model.profile if model else None)
+    if PRIORITY_QUESTION.search(question) and not ID_IN_TEXT.search(question):
+        return _priorities(question, kb, model)
     targets = resolve_target(question, kb, index, model)
     if not targets:
         return Explanation(question, "I couldn't find that in the knowledge base (MITRE ATLAS, PLOT4ai, OWASP Top 10 "
@@ -88,7 +96,7 @@ def explain(question: str, kb: KnowledgeBase, index: KnowledgeIndex | None = Non
     if target in kb.techniques:
         return _technique(question, target, kb, profile)
     if target in kb.mitigations:
-        return _mitigation(question, target, kb, profile)
+        return _mitigation(question, target, kb, profile, model)
     if target in kb.owasp:
         return _owasp(question, target, kb)
     if target in kb.plot_cards:
@@ -172,7 +180,8 @@ def _technique(question: str, ident: str, kb: KnowledgeBase, profile: SystemProf
     return Explanation(question, "\n\n".join(parts), sources)
 
 
-def _mitigation(question: str, ident: str, kb: KnowledgeBase, profile: SystemProfile | None) -> Explanation:
+def _mitigation(question: str, ident: str, kb: KnowledgeBase, profile: SystemProfile | None,
+                model: ThreatModel | None = None) -> Explanation:
     mit = kb.mitigations[ident]
     parts = [f"**{mit.name}** ({ident}, {mit.category})"]
     if mit.prose:
@@ -181,7 +190,75 @@ def _mitigation(question: str, ident: str, kb: KnowledgeBase, profile: SystemPro
     against = [kb.techniques[t].name for t in mit.techniques[:6] if t in kb.techniques]
     if against:
         parts.append("**What it protects against.** " + ", ".join(against) + ".")
+    mine = next((m for m in model.mitigations if m.id == ident), None) if model else None
+    if model is not None and mine is not None and mine.threats:
+        titles = {t.id: t.title for t in model.threats}
+        listed = "; ".join(f"{titles.get(t, t)} ({t})" for t in mine.threats[:6])
+        parts.append(f"**In your threat model it answers.** {listed}.")
     return Explanation(question, "\n\n".join(parts), [Source(ident, mit.name, "MITRE ATLAS", "Apache-2.0")])
+
+
+def _first_step(threat: Threat, mitigations: list[Mitigation], kb: KnowledgeBase) -> tuple[Mitigation, str] | None:
+    """The first thing to do about a threat: its first PLOT4ai card's first advice when it has one (rules pick
+    cards for the very threat, most fitting first), else among the opening steps of its ATLAS mitigations
+    the one sharing most words with the threat, per word of the step; ties go to the first listed."""
+    from app.kb.bm25 import tokenize
+
+    cards = [m for m in mitigations if m.id.startswith("P4AI-") and m.how_to]
+    if cards:
+        return cards[0], cards[0].how_to[0]
+    about = set(tokenize(" ".join([threat.title, threat.description,
+                                   *(kb.techniques[t].name for t in threat.atlas_techniques if t in kb.techniques)])))
+    best: tuple[float, int, int] | None = None
+    choice: tuple[Mitigation, str] | None = None
+    for m_rank, mit in enumerate(mitigations):
+        for s_rank, text in enumerate(mit.how_to[:2]):  # a mitigation's opening steps are its main actions
+            words = set(tokenize(text))
+            key = (-len(about & words) / max(1.0, len(words)) ** 0.5, m_rank, s_rank)
+            if best is None or key < best:
+                best, choice = key, (mit, text)
+    return choice
+
+
+def _mitigation_source(ident: str, title: str) -> Source:
+    if ident.startswith("P4AI-"):
+        return Source(ident, title, "PLOT4ai (adapted)", "CC BY-SA 4.0")
+    if ident.startswith("AML."):
+        return Source(ident, title, "MITRE ATLAS", "Apache-2.0")
+    return Source(ident, title, "ThreatScribe", "Apache-2.0")
+
+
+def _priorities(question: str, kb: KnowledgeBase, model: ThreatModel | None) -> Explanation:
+    """'What should we fix first?': the riskiest open threats of this model, each with its first step."""
+    if model is None or not model.threats:
+        return Explanation(question, "Once there is a draft I can rank what to fix first: say “draft” (or press "
+                                     "Draft now), then ask again.", found=False)
+    open_threats = [t for t in model.threats if t.status.value not in ("mitigated", "rejected")]
+    ranked = sorted(open_threats, key=lambda t: (-t.dread.score, t.assumption, t.id))[:PRIORITIES]
+    if not ranked:
+        return Explanation(question, "Every threat in this model is already marked mitigated or rejected.",
+                           found=False)
+    mitigations = {m.id: m for m in model.mitigations}
+    parts = [f"By risk (DREAD), the {len(ranked)} open threats to work on first:"]
+    sources: list[Source] = []
+    for n, threat in enumerate(ranked, 1):
+        line = f"{n}. **{threat.title}** ({threat.id}, {threat.dread.risk.value}, {threat.dread.score:.1f})"
+        reason = next((w.explanation for w in threat.why_applies if w.explanation), "")
+        if reason:
+            line += f" — {reason}"
+        if threat.assumption:
+            line += " _(rests on an answer you have not given yet: settling it may lower the risk)_"
+        step = _first_step(threat, [mitigations[m] for m in threat.mitigations if m in mitigations], kb)
+        if step is not None:
+            mit, text = step
+            line += f"\n   Start with: {text} ({mit.id} {mit.title})"
+            sources.append(_mitigation_source(mit.id, mit.title))
+        parts.append(line)
+        sources += [Source(t, kb.techniques[t].name, "MITRE ATLAS", "Apache-2.0")
+                    for t in threat.atlas_techniques[:1] if t in kb.techniques]
+    parts.append("Ask “why is T-… a risk for us?” for any of them, or about a mitigation for every step.")
+    unique = list({s.id: s for s in sources}.values())
+    return Explanation(question, "\n\n".join(parts), unique)
 
 
 def _owasp(question: str, ident: str, kb: KnowledgeBase) -> Explanation:

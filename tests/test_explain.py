@@ -44,3 +44,35 @@ def test_plain_language_questions_find_the_technique(kb: KnowledgeBase, built_in
 def test_nothing_is_invented_for_empty_unknown_or_hostile_questions(kb: KnowledgeBase, question: str) -> None:
     answer = explain(question, kb)
     assert not answer.found and not answer.sources
+
+
+def test_what_to_fix_first_ranks_the_models_open_threats_with_a_first_step(kb: KnowledgeBase) -> None:
+    from app.model import ThreatStatus
+    from app.pipeline import run_pipeline
+    from app.services import get_services
+
+    model = run_pipeline(get_services(), "HelpBot is our public support chatbot on GPT-4o via the OpenAI API. "
+                                          "Anyone can use it without logging in and it can issue refunds.",
+                         use_index=False).model
+    answer = explain("What should we do first?", kb, model=model)
+    ranked = sorted(model.threats, key=lambda t: (-t.dread.score, t.assumption, t.id))
+    assert answer.found and ranked[0].id in answer.text and ranked[1].id in answer.text
+    assert answer.text.count("Start with:") == 3
+    assert all(kb.exists(s.id) for s in answer.sources)
+    ranked[0].status = ThreatStatus.MITIGATED  # decided threats drop out of the list
+    assert ranked[0].id not in explain("where do we start?", kb, model=model).text
+    # without a draft there is nothing to rank, and the answer says how to get one
+    empty = explain("What should we fix first?", kb)
+    assert not empty.found and "draft" in empty.text.lower()
+
+
+def test_a_mitigation_explanation_names_the_threats_it_answers_in_this_model(kb: KnowledgeBase,
+                                                                             built_index: KnowledgeIndex) -> None:
+    from app.pipeline import run_pipeline
+    from app.services import get_services
+
+    model = run_pipeline(get_services(), "Our pricing model is our whole business. Partners call it through our "
+                                          "REST API and get a price with a confidence score.", use_index=False).model
+    answer = explain("what does rate limiting do against copying?", kb, built_index, model=model)
+    assert answer.sources[0].id == "AML.M0004"
+    assert "In your threat model it answers" in answer.text

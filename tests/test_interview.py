@@ -207,3 +207,17 @@ def test_an_implication_does_not_replace_the_words_that_stated_a_fact(engine: In
     first = get_fact(state.profile, "supply_chain.third_party_models").provenance[-1].quote
     engine.respond(state, "We fine-tuned it on our own tickets.")  # implies the same fact, in other words
     assert get_fact(state.profile, "supply_chain.third_party_models").provenance[-1].quote == first
+
+
+def test_asking_what_to_fix_first_in_chat_uses_the_latest_draft(tmp_path: Path) -> None:
+    from app.interview.session import InterviewSession
+    from app.store import SessionStore
+
+    chat = InterviewSession.create(SessionStore(tmp_path / "s.sqlite3"), get_services(), "Shop bot")
+    chat.send("ShopBot is our public support chatbot on GPT-4o. Anyone can use it and it can issue refunds.")
+    before = chat.send("What should we fix first?")
+    assert before.reply.intent == "explain" and "draft" in before.reply.text.lower()
+    model, _ = chat.draft("first")
+    after = chat.send("What should we fix first?")
+    top = sorted(model.threats, key=lambda t: (-t.dread.score, t.assumption, t.id))[0]
+    assert after.reply.intent == "explain" and top.id in after.reply.text

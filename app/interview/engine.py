@@ -21,7 +21,8 @@ DRAFT_COMMAND = re.compile(
     re.IGNORECASE,
 )
 EXPLAIN_QUESTION = re.compile(
-    r"^\s*(?:why\b|what(?:'s| is| are| does)\b|how (?:do|can|should|would) (?:i|we)\b|how to\b|explain\b|"
+    r"^\s*(?:why\b|what(?:'s| is| are| does| should (?:i|we))\b|how (?:do|can|should|would) (?:i|we)\b|how to\b|"
+    r"explain\b|where (?:do|should|can) (?:i|we) (?:start|begin)\b|which (?:threats?|risks?|ones?) (?:first|matter)\b|"
     r"tell me (?:about|more)\b|can you explain\b|what do you mean\b)"
     r"|\b(?:AML\.T\d{4}(?:\.\d{3})?|AML\.M\d{4}|AML\.CS\d{4}|LLM(?:0[1-9]|10)|P4AI-[A-Z]{3}-\d{2})\b",
     re.IGNORECASE,

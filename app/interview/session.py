@@ -151,7 +151,9 @@ class InterviewSession:
         return [(t.role, t.text) for t in self.store.turns(self.id)]
 
     def _explain(self, question: str, state: InterviewState) -> str:
-        return explain_with_optional_llm(question, self.services, self.runner, profile=state.profile)
+        """After a draft, explanations know the model too ("what should we fix first?" ranks its threats)."""
+        return explain_with_optional_llm(question, self.services, self.runner, profile=state.profile,
+                                         model=self.latest_model())
 
     # -- LLM (optional) --------------------------------------------------------------------------
     def _llm_read(self, raw: str) -> tuple[list[FactUpdate], str | None]:
