@@ -221,3 +221,16 @@ def test_asking_what_to_fix_first_in_chat_uses_the_latest_draft(tmp_path: Path) 
     after = chat.send("What should we fix first?")
     top = sorted(model.threats, key=lambda t: (-t.dread.score, t.assumption, t.id))[0]
     assert after.reply.intent == "explain" and top.id in after.reply.text
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("Unser Chatbot beantwortet Fragen zu Bestellungen. Er nutzt GPT-4o über die OpenAI API und ist für alle.", True),
+    ("Notre assistant répond aux questions des clients avec GPT-4o et il est ouvert à tous sur notre site.", True),
+    ("Nuestro chatbot responde preguntas de los clientes con GPT-4o y es público para todos en la web.", True),
+    ("我们的客服机器人使用大型语言模型回答客户关于订单的问题，任何人都可以使用。", True),
+    ("Our support chatbot runs on GPT-4o and anyone can use it on the website without logging in.", False),
+    ("We use a model from die Hugging Face hub, the one called und-large, for an internal tool.", False),
+])
+def test_answers_not_in_english_get_a_clear_notice(engine: InterviewEngine, text: str, flagged: bool) -> None:
+    reply = engine.respond(start(engine), text)
+    assert any("English" in n for n in reply.notices) is flagged

@@ -68,9 +68,33 @@ def input_notices(raw: str | bytes | None, text: str) -> list[str]:
     elif text.count("\ufffd") > 10:
         notices.append("Part of that message was unreadable characters; I skipped them.")
     letters = [c for c in text if c.isalpha()]
-    if len(letters) > 20 and sum(1 for c in letters if c.isascii()) / len(letters) < 0.5:
+    if (len(letters) > 20 and sum(1 for c in letters if c.isascii()) / len(letters) < 0.5) or _latin_not_english(text):
         notices.append("I understand English best; I picked up what I could — an English summary helps me more.")
     return notices
+
+
+ENGLISH_WORDS = frozenset(
+    "the a an and or of to in on is are it we our you they with for by from that this not no can be has have".split())
+# Short, frequent words of other languages written in the Latin alphabet (German, French, Spanish, Italian,
+# Portuguese, Dutch) that are not English words.
+OTHER_WORDS = frozenset((
+    "und der die das ist nicht mit ein eine unser unsere wir sie auf für über von zu den dem des sich auch "
+    "les des est une nous avec pour dans sur pas qui que sont ce cette notre nos aux "
+    "el los las del es una con para por que nuestro nuestra somos pero como más "
+    "il gli della che con per sono non una nostro nostra "
+    "os da do em um uma não nosso nossa são "
+    "het een van en niet ons onze wij zijn voor met"
+).split())
+
+
+def _latin_not_english(text: str) -> bool:
+    """Many words, few English function words and many of another language's: likely not English."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) < 8:
+        return False
+    english = sum(1 for w in words if w in ENGLISH_WORDS) / len(words)
+    other = sum(1 for w in words if w in OTHER_WORDS and w not in ENGLISH_WORDS) / len(words)
+    return other >= 0.12 and english < other / 2
 
 
 class InterviewEngine:
