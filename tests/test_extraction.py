@@ -279,3 +279,23 @@ def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState
 ])
 def test_statements_from_a_fourth_hand_run_interview(text: str, path: str, state: FactState) -> None:
     assert facts(text)[path] is state
+
+
+@pytest.mark.parametrize(("text", "asked", "path", "state"), [
+    ("agent", ["model.kind_agent", "model.kind_llm_chat"], "model.kind_agent", FactState.YES),
+    ("reviews are written by other travellers, so yes", ["llm.retrieval_editable_by_users"],
+     "llm.retrieval_editable_by_users", FactState.YES),
+    ("reviews come from our own staff only, so no", ["llm.retrieval_editable_by_users"],
+     "llm.retrieval_editable_by_users", FactState.NO),
+    ("it books after the customer taps confirm", [], "llm.human_approval", FactState.YES),
+    ("money, wrong bookings cost us refunds", [], "impact.financial_impact", FactState.YES),
+    ("each tool uses our backend service token, which can book for any customer", [],
+     "llm.tools_broad_permissions", FactState.YES),
+])
+def test_short_and_trailing_answers_from_a_sixth_hand_run_interview(text: str, asked: list[str], path: str,
+                                                                    state: FactState) -> None:
+    assert facts(text, asked)[path] is state
+
+
+def test_a_trailing_yes_says_too_little_to_a_question_about_several_things() -> None:
+    assert facts("it depends on the team, so yes", ["operations.logging", "operations.monitoring"]) == {}

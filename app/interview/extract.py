@@ -33,6 +33,8 @@ REPLY_STARTERS = frozenset(
     "nothing nobody no one all at of really currently yet anymore sorry thanks thank unfortunately sadly sir "
     "so as such just only but because since actually well way".split()
 )
+TRAILING_ANSWER = re.compile(
+    r"\b(?:so|then|therefore|hence|basically|i guess|i think|i would say)\s+(yes|yeah|yep|no|nope)\s*[.!]*$")
 NOT_THE_CASE = re.compile(r"\b(?:it|that|this) (?:is|was|s) not (?:the case|true|so) that\b")
 SCOPE_BLOCKERS = frozenset("against about because since unless whether which that who".split())
 FUNCTION_WORDS = frozenset(
@@ -351,6 +353,11 @@ class OfflineExtractor:
         elif self.affirm.match(head) or self.resolve_yes.search(head):
             state = FactState.YES
             if len(polar) > 1:
+                return
+        elif trailing := TRAILING_ANSWER.search(parts[-1].strip()):  # "reviews come from other travellers, so yes"
+            state = FactState.YES if trailing.group(1) in ("yes", "yeah", "yep") else FactState.NO
+            quote = _quote(parts[-1], sentences)
+            if state is FactState.YES and len(polar) > 1:
                 return
         if state is None:
             return
