@@ -86,3 +86,24 @@ def test_malformed_eval_files_get_one_clear_line(args: list[str], tmp_path: Path
     result = CliRunner().invoke(cli, [*args, str(bad)])
     assert result.exit_code == 2
     assert "cannot read" in result.output and "Traceback" not in result.output
+
+
+def test_conversation_eval_scores_a_played_interview_and_refuses_bad_files(tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "shop.yaml").write_text(
+        'name: ShopBot\n'
+        'description: "ShopBot is the support chatbot on our public web shop, running on GPT-4o via the OpenAI '
+        'API. Anyone can use it without logging in."\n'
+        'answers:\n  Q-OPS: "we log every chat but nobody looks at them"\n'
+        'expected:\n  exposure.public: yes\n  exposure.authentication: no\n  operations.logging: yes\n'
+        '  model.kind_classifier: yes\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "conversations", str(good), "--errors"])
+    assert result.exit_code == 0, result.output
+    assert "conversations=1 facts=4" in result.output
+    assert "model.kind_classifier" in result.output  # the deliberately false label shows up as an error
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("description: hi\nexpected:\n  not.a.fact: yes\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "conversations", str(bad)])
+    assert result.exit_code == 2 and "not.a.fact" in result.output and "Traceback" not in result.output

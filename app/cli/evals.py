@@ -156,3 +156,34 @@ def interview_eval(
     typer.echo(f"scenarios={result['scenarios']} median_questions={result['median_questions']} "
                f"max_questions={result['max_questions']} complete={result['complete']} "
                f"fact_accuracy={result['fact_accuracy']} facts_wrong={result['facts_wrong']}")
+
+
+@eval_app.command("conversations")
+def conversations_eval(
+    directory: Annotated[Path, typer.Argument(help="A folder of conversation YAML files.")] = PROJECT_ROOT
+    / "evals" / "conversations",
+    errors: Annotated[bool, typer.Option("--errors", help="List every fact read wrongly or left open.")] = False,
+) -> None:
+    """Whole interviews with natural written answers: how many of the labelled facts end up right."""
+    from app.evals.conversations import ConversationError, load_conversations
+    from app.evals.conversations import evaluate as evaluate_conversations
+    from app.services import get_services
+
+    try:
+        items = load_conversations(directory)
+    except ConversationError as exc:
+        fail(str(exc))
+    if not items:
+        fail(f"{directory}: no conversation files (*.yaml)")
+    result = evaluate_conversations(get_services(), items)
+    for row in result["rows"]:
+        typer.echo(f"{row['id'][:40]:40} questions={row['questions']:<3} right={row['right']:<3} "
+                   f"wrong={row['wrong']:<3} open={row['unsettled']:<3} of {row['expected']}")
+        if errors:
+            for err in row["errors"]:
+                quote = f"  “{err['quote'][:90]}”" if err.get("quote") else ""
+                typer.echo(f"    {err['fact']:42} want={err['want']:4} got={err['got']}{quote}")
+    typer.echo(f"conversations={result['conversations']} facts={result['facts']} accuracy={result['accuracy']} "
+               f"precision={result['precision']} wrong_rate={result['wrong_rate']} "
+               f"median_questions={result['median_questions']}")
+
