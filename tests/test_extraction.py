@@ -299,3 +299,35 @@ def test_short_and_trailing_answers_from_a_sixth_hand_run_interview(text: str, a
 
 def test_a_trailing_yes_says_too_little_to_a_question_about_several_things() -> None:
     assert facts("it depends on the team, so yes", ["operations.logging", "operations.monitoring"]) == {}
+
+
+@pytest.mark.parametrize(("text", "path", "wrong"), [
+    ("Internal dev tool at our SaaS company.", "exposure.public", FactState.YES),
+    ("We built an AI agent that handles simple claims end to end.", "model.origin_in_house", FactState.YES),
+    ("All tools are ours, no plugins.", "llm.tools", FactState.NO),
+    ("Fraud or not fraud, but we mostly use the probability.", "impact.financial_impact", FactState.NO),
+    ("Retrain monthly, the pipeline is automated but someone signs off before deploy.",
+     "impact.automated_decisions", FactState.NO),
+    ("The model itself is a pretty standard LightGBM, not much secret there.", "model.proprietary_valuable",
+     FactState.YES),
+    ("Security test, no, nobody did that.", "operations.security_testing", FactState.YES),
+])
+def test_words_from_written_conversations_that_only_look_like_a_fact(text: str, path: str, wrong: FactState) -> None:
+    """Each raised a false contradiction or a wrong fact in the conversation eval's tuning set."""
+    assert facts(text).get(path) is not wrong
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("Failed picks are saved and go to labelling and then to the next training.", "data.feedback_loop",
+     FactState.YES),
+    ("Nothing goes back into a model.", "data.feedback_loop", FactState.NO),
+    ("Model leaking isn't our problem, it's not ours.", "model.proprietary_valuable", FactState.NO),
+    ("Dashboards for decline rate and score drift, alerts if declines spike.", "operations.monitoring",
+     FactState.YES),
+    ("The PRs are marked as coming from the bot so everyone knows.", "governance.users_informed", FactState.YES),
+    ("There was an auto-reject email... no wait, we turned that off, now a recruiter clicks reject themselves.",
+     "impact.automated_decisions", FactState.NO),
+    ("Match % and the summary.", "exposure.outputs_scores", FactState.YES),
+])
+def test_statements_from_written_conversations(text: str, path: str, state: FactState) -> None:
+    assert facts(text)[path] is state

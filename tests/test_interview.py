@@ -93,7 +93,7 @@ def test_the_question_bank_refuses_bare_no_facts_the_question_does_not_fill() ->
 
     from app.interview.questions import Question
 
-    with pytest.raises(ValidationError, match="bare_no lists facts"):
+    with pytest.raises(ValidationError, match="bare_no / unnamed_are_no list facts"):
         Question(id="Q-X", topic="model", text="Is it a chatbot at all?", why="Because it decides much.",
                  fills=["model.kind_llm_chat"], kind="yesno", bare_no=["exposure.public"])
 
@@ -234,3 +234,16 @@ def test_asking_what_to_fix_first_in_chat_uses_the_latest_draft(tmp_path: Path) 
 def test_answers_not_in_english_get_a_clear_notice(engine: InterviewEngine, text: str, flagged: bool) -> None:
     reply = engine.respond(start(engine), text)
     assert any("English" in n for n in reply.notices) is flagged
+
+
+def test_naming_where_the_model_comes_from_makes_the_other_origins_a_soft_no(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It scores card payments for fraud in real time.")
+    state.pending = "Q-MODEL-ORIGIN"
+    engine.respond(state, "We train it ourselves, it runs on our own servers.")
+    assert get_fact(state.profile, "model.origin_in_house").state is FactState.YES
+    for path in ("model.origin_third_party_api", "model.origin_downloaded_pretrained", "model.hosting_cloud",
+                 "supply_chain.third_party_models"):
+        fact = get_fact(state.profile, path)
+        assert fact.state is FactState.NO and fact.confidence < 0.6, path
+    assert get_fact(state.profile, "model.proprietary_valuable").state is FactState.UNKNOWN  # not in a group

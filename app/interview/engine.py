@@ -171,15 +171,17 @@ class InterviewEngine:
         the interview stops asking how a language model is set up."""
         question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
                                                              None)
-        if question is None or not question.unnamed_are_no:
-            return []
-        named = [u for u in updates if u.path in question.fills and u.state is FactState.YES]
-        if not named:
+        if question is None:
             return []
         said = {u.path for u in updates}
-        return [FactUpdate(path, FactState.NO, CONFIDENCE_UNNAMED, named[0].quote, "implied")
-                for path in question.fills
-                if path not in said and get_fact(state.profile, path).state is FactState.UNKNOWN]
+        out: list[FactUpdate] = []
+        for group in question.unnamed_are_no:
+            named = [u for u in updates if u.path in group and u.state is FactState.YES]
+            if named:
+                out += [FactUpdate(path, FactState.NO, CONFIDENCE_UNNAMED, named[0].quote, "implied")
+                        for path in group
+                        if path not in said and get_fact(state.profile, path).state is FactState.UNKNOWN]
+        return out
 
     def _polar_facts(self, state: InterviewState, asked: list[str]) -> list[str]:
         """The facts a bare yes/no answers: the question's yes/no part ("No, anyone can call it" to "what

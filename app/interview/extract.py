@@ -172,6 +172,8 @@ class OfflineExtractor:
             r"possible|supported|sent|logged|retained|saved|given|exposed|returned|shown|done|trained|retrained|present)"
             r"|(?:does|do|did)\s+not\s+(?:exist|apply|happen|leave))\b"
             r"|^\s*[:\-\u2013]\s*(?:not|none|no|never)\b"
+            # "security test, no, nobody did that" / "red team no, never": a bare no right after the thing
+            r"|^\s*,?\s*(?:no|nope|never)\s*(?:[,.!;]|$|nobody\b|never\b|not\b)"
         )
         self.future = re.compile(
             r"\b(?:plan(?:ning|s)? to|going to|will (?:be )?(?:move|add|set|switch|start)|want to|would like to|"
@@ -209,7 +211,7 @@ class OfflineExtractor:
                 self._retract_alternatives(updates, found)
             for update in updates:
                 previous = found.get(update.path)
-                keep_yes = (previous is not None and previous.state is FactState.YES
+                keep_yes = (previous is not None and previous.state is FactState.YES and not correcting
                             and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
                 if not keep_yes:
                     found[update.path] = update  # later clauses win: corrections come after

@@ -22,7 +22,8 @@ CONTRACTIONS = [
 ]
 _COMPILED = [(re.compile(p), r) for p, r in CONTRACTIONS]
 CLAUSE_BREAK = re.compile(
-    r"(?<=[!?;])\s+|(?<=[a-z0-9)\]\"'])\.\s+|\n+|\s+[-–—]\s+|,?\s+\b(?:but|however|although|though|whereas|except that|"
+    r"(?<=[!?;])\s+|(?<=[a-z0-9)\]\"'])\.\s+|\.{2,}\s*|\u2026\s*|\n+|"
+    r"\s+[-–—]\s+|,?\s+\b(?:but|however|although|though|whereas|except that|"
     r"apart from that|actually|correction|oh and|also,)\b\s*",
 )
 

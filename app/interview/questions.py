@@ -52,10 +52,11 @@ class Question(BaseModel):
             raise ValueError(f"unknown fact paths {unknown}")
         return value
 
-    unnamed_are_no: bool = Field(
-        default=False,
-        description="A pick-any question whose answer names every option that holds (what kind of model): "
-                    "options the answer leaves out become a soft 'no', which later answers override quietly.",
+    unnamed_are_no: list[list[str]] = Field(
+        default_factory=list,
+        description="Groups of options a pick-any answer names in full (the kinds of model; where the model "
+                    "comes from; where it runs): once the answer names one of a group, the group's options it "
+                    "leaves out become a soft 'no', which later answers override quietly.",
     )
     follow_up_bare_no: list[str] | None = Field(
         default=None,
@@ -65,9 +66,10 @@ class Question(BaseModel):
 
     @model_validator(mode="after")
     def _bare_no_within_fills(self) -> Question:
-        stray = [p for p in (self.bare_no or []) + (self.follow_up_bare_no or []) if p not in self.fills]
+        grouped = [p for group in self.unnamed_are_no for p in group]
+        stray = [p for p in (self.bare_no or []) + (self.follow_up_bare_no or []) + grouped if p not in self.fills]
         if stray:
-            raise ValueError(f"bare_no lists facts the question does not fill: {stray}")
+            raise ValueError(f"bare_no / unnamed_are_no list facts the question does not fill: {stray}")
         return self
 
     def polar_facts(self, follow_up: bool) -> list[str]:
