@@ -247,3 +247,14 @@ def test_naming_where_the_model_comes_from_makes_the_other_origins_a_soft_no(eng
         fact = get_fact(state.profile, path)
         assert fact.state is FactState.NO and fact.confidence < 0.6, path
     assert get_fact(state.profile, "model.proprietary_valuable").state is FactState.UNKNOWN  # not in a group
+
+
+def test_a_direct_answer_outranks_a_passing_mention_without_a_contradiction_question(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It is an internal tool, only our own staff use it.")
+    assert get_fact(state.profile, "exposure.public").state is FactState.NO
+    state.pending = "Q-ACCESS"  # the question about who can use it
+    reply = engine.respond(state, "Customers can use the chat on our website too, without logging in.")
+    fact = get_fact(state.profile, "exposure.public")
+    assert fact.state is FactState.YES and fact.history and fact.history[0].state is FactState.NO
+    assert state.contradiction is None and (reply.step is None or reply.step.kind != "contradiction")

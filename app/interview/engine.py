@@ -141,7 +141,8 @@ class InterviewEngine:
         updates += self._unnamed_options(state, updates)
         self._text_answers(state, text, asked_fills, turn, source)
         correcting = bool(CORRECTION.search(text))
-        changed, conflict = apply_updates(state, updates, turn, source, correcting)
+        direct = frozenset(asked_fills) if state.pending and state.contradiction is None else frozenset()
+        changed, conflict = apply_updates(state, updates, turn, source, correcting, direct)
         if state.contradiction is not None and any(u.path == state.contradiction.path for u in updates):
             state.contradiction = None  # the user just settled it
         elif conflict is not None:

@@ -50,10 +50,12 @@ class InterviewState(BaseModel):
     llm_usage: LLMUsage = Field(default_factory=LLMUsage, description="LLM calls and tokens in this session.")
 
 
-def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, source: FactSource,
-                  correcting: bool) -> tuple[list[FactUpdate], Contradiction | None]:
+def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, source: FactSource, correcting: bool,
+                  asked: frozenset[str] = frozenset()) -> tuple[list[FactUpdate], Contradiction | None]:
     """Apply extracted facts with provenance; keep history on change. Returns what changed and a
-    contradiction worth asking about (a change the user did not flag as a correction)."""
+    contradiction worth asking about: a change the user did not flag as a correction and that is not the
+    answer to a question about that very fact (a direct answer outranks an earlier passing mention; the
+    earlier state stays in the fact's history)."""
     changed: list[FactUpdate] = []
     conflict: Contradiction | None = None
     for update in updates:
@@ -83,7 +85,8 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
             set_fact(state.profile, update.path,
                      Fact(state=update.state, confidence=update.confidence, provenance=[provenance], history=history))
             changed.append(update)
-            if not correcting and conflict is None and current.confidence > CONFIDENCE_UNNAMED:
+            if (not correcting and conflict is None and current.confidence > CONFIDENCE_UNNAMED
+                    and update.path not in asked):
                 old_quote = current.provenance[-1].quote if current.provenance else ""
                 conflict = Contradiction(path=update.path, old_state=current.state, old_quote=old_quote,
                                          new_state=update.state, new_quote=update.quote)
