@@ -51,6 +51,8 @@ eval: index
 	$(BIN)/threatscribe eval scenarios evals/scenarios_batch2
 	$(BIN)/threatscribe eval scenarios evals/scenarios_holdout
 	$(BIN)/threatscribe eval interview
+	$(BIN)/threatscribe eval conversations evals/conversations
+	$(BIN)/threatscribe eval conversations evals/conversations_holdout
 
 bench: index
 	$(BIN)/python benchmarks/kb_bench.py
