@@ -241,7 +241,7 @@ def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> N
 
 @pytest.mark.parametrize(("text", "path", "state"), [
     ("Honestly the model is our whole business.", "model.proprietary_valuable", FactState.YES),
-    ("Our worst case: competitors copying the model through the API.", "model.proprietary_valuable", FactState.YES),
+    ("Our worry: competitors copying our model through the API.", "model.proprietary_valuable", FactState.YES),
     ("Our analysts label defaults themselves, no outside labelling.", "data.labelling_external", FactState.NO),
     ("Universities get an admin dashboard.", "exposure.admin_interface", FactState.YES),
 ])
@@ -330,4 +330,33 @@ def test_words_from_written_conversations_that_only_look_like_a_fact(text: str, 
     ("Match % and the summary.", "exposure.outputs_scores", FactState.YES),
 ])
 def test_statements_from_written_conversations(text: str, path: str, state: FactState) -> None:
+    assert facts(text)[path] is state
+
+
+@pytest.mark.parametrize(("text", "path", "wrong"), [
+    ("requirements.txt with mostly unpinned versions, docker image rebuilt when someone remembers",
+     "model.kind_vision", FactState.YES),
+    ("If someone copies the model - well it's Microsoft's model, not ours.", "model.proprietary_valuable",
+     FactState.YES),
+    ("Backend is Python, LangChain and the OpenAI SDK.", "exposure.api_access", FactState.YES),
+    ("If it goes bad there's a runbook: freeze prices and roll back.", "data.retraining", FactState.NO),
+    ("AWS keys are in GitHub secrets and AWS Secrets Manager.", "model.hosting_cloud", FactState.YES),
+    ("Repo and deploy pipeline only our 6 developers and 2 ops people can access.", "exposure.public",
+     FactState.NO),
+])
+def test_words_from_the_second_conversation_batch_that_only_look_like_a_fact(text: str, path: str,
+                                                                             wrong: FactState) -> None:
+    assert facts(text).get(path) is not wrong
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("GCP has a budget alert but no hard stop.", "operations.spending_limits", FactState.NO),
+    ("A clause classifier we trained, and then GPT-4.1 writes the risk explanation.", "model.kind_llm_chat",
+     FactState.YES),
+    ("Training happens on AWS, inference runs on our own HPC cluster on site.", "model.hosting_on_prem",
+     FactState.YES),
+    ("We publish a Python SDK so clients can script against the model directly.", "exposure.api_access",
+     FactState.YES),
+])
+def test_statements_from_the_second_conversation_batch(text: str, path: str, state: FactState) -> None:
     assert facts(text)[path] is state

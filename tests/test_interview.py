@@ -258,3 +258,27 @@ def test_a_direct_answer_outranks_a_passing_mention_without_a_contradiction_ques
     fact = get_fact(state.profile, "exposure.public")
     assert fact.state is FactState.YES and fact.history and fact.history[0].state is FactState.NO
     assert state.contradiction is None and (reply.step is None or reply.step.kind != "contradiction")
+
+
+def test_the_worst_case_and_out_of_scope_answers_are_kept_as_words_not_read_as_facts(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It answers HR questions for our employees.")
+    for question, answer in (("Q-OBJECTIVES", "If someone copied our model, or it leaked salary data."),
+                             ("Q-OUT-OF-SCOPE", "The webshop platform on AWS and the public website, other teams.")):
+        state.pending = question
+        reply = engine.respond(state, answer)
+        assert reply.captured == [] and "in your words" in reply.text
+    assert get_fact(state.profile, "model.proprietary_valuable").state is FactState.UNKNOWN
+    assert get_fact(state.profile, "model.hosting_cloud").state is FactState.UNKNOWN
+    assert state.profile.scope.out_of_scope.value.startswith("The webshop platform")
+
+
+def test_an_implication_may_replace_a_soft_no_left_by_omission(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "A chat assistant in our banking app.")
+    state.pending = "Q-OUTPUTS"
+    engine.respond(state, "A text answer in the chat.")
+    assert get_fact(state.profile, "exposure.outputs_actions").state is FactState.NO  # soft: left out
+    state.pending = "Q-LLM-CAPABILITIES"
+    engine.respond(state, "It can block a lost card and transfer money between the customer's accounts.")
+    assert get_fact(state.profile, "exposure.outputs_actions").state is FactState.YES

@@ -134,7 +134,8 @@ class InterviewEngine:
         if turn == 0 and len(text) >= LONG_DESCRIPTION and not state.profile.description:
             state.profile.description = text[:20000]
         asked = [p for p in asked_fills if p not in TEXT_FACT_PATHS]
-        updates = self.extractor.extract(text, asked, self._polar_facts(state, asked))
+        updates = self.extractor.extract(text, asked, self._polar_facts(state, asked)) if self._reads_facts(state) \
+            else []
         if llm_updates:
             known = {u.path for u in updates}
             updates += [u for u in llm_updates if u.path not in known]
@@ -183,6 +184,11 @@ class InterviewEngine:
                         for path in group
                         if path not in said and get_fact(state.profile, path).state is FactState.UNKNOWN]
         return out
+
+    def _reads_facts(self, state: InterviewState) -> bool:
+        question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
+                                                             None)
+        return question is None or question.read_facts
 
     def _polar_facts(self, state: InterviewState, asked: list[str]) -> list[str]:
         """The facts a bare yes/no answers: the question's yes/no part ("No, anyone can call it" to "what

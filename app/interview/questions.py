@@ -58,6 +58,11 @@ class Question(BaseModel):
                     "comes from; where it runs): once the answer names one of a group, the group's options it "
                     "leaves out become a soft 'no', which later answers override quietly.",
     )
+    read_facts: bool = Field(
+        default=True,
+        description="Read yes/no facts from the answer. False for questions about hopes and boundaries (the "
+                    "worst case, what to leave out): 'if someone copied the model' is a worry, not a fact.",
+    )
     follow_up_bare_no: list[str] | None = Field(
         default=None,
         description="The facts a bare yes/no answers after the follow-up question; omitted = as for the main "

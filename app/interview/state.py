@@ -77,8 +77,8 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
                 "provenance": [*current.provenance, provenance][-5:],
             })
             set_fact(state.profile, update.path, merged)
-        elif update.how == "implied":
-            continue  # an implication never overrides what the user said
+        elif update.how == "implied" and current.confidence > CONFIDENCE_UNNAMED:
+            continue  # an implication never overrides what the user said (only a soft no from omission)
         else:
             history = [*current.history, FactChange(state=current.state, confidence=current.confidence,
                                                     provenance=current.provenance)]
