@@ -13,11 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from app.interview.normalize import TypoFixer, clauses, clean, expand
+from app.interview.patterns import DEFAULT_SPEC, ExtractionSpec, load_spec
 from app.model.facts import FACT_PATHS, FactState, fact_description
-from app.yamlfile import read_yaml
 
 CONFIDENCE_STATED = 0.9
 CONFIDENCE_BARE = 0.8
@@ -41,73 +39,6 @@ FUNCTION_WORDS = frozenset(
     "a an the any or and nor use uses used using make makes making involve involves involved have has had "
     "is are was were be there do does did other such kind of sort type types real actual single".split()
 )
-
-
-class FactPatterns(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    negatable: bool = Field(
-        default=True,
-        description="A nearby 'not' flips a yes pattern; off for topics ('we have not tested the face model').",
-    )
-    prefer_yes: bool = Field(
-        default=False, description="Any plain 'yes' in the message outweighs a 'no' (partial automation is automation)."
-    )
-    yes_if: list[str] = Field(default_factory=list, description="Regexes meaning the fact holds.")
-    no_if: list[str] = Field(default_factory=list, description="Regexes meaning it does not.")
-
-
-class Implication(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    when: str = Field(description="A fact path that is yes.")
-    then: list[str] = Field(description="Fact paths that are then yes too.")
-
-
-class Cues(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    correction: list[str] = Field(default_factory=list, description="Phrases that retract an earlier statement.")
-    negation: list[str]
-    hedge: list[str]
-    unknown: list[str]
-    affirm: list[str]
-    deny: list[str]
-    resolve_yes: list[str]
-    resolve_no: list[str]
-
-
-class ExtractionSpec(BaseModel):
-    """The whole pattern file, validated: unknown fact paths and bad regexes fail at load."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cues: Cues
-    facts: dict[str, FactPatterns]
-    implications: list[Implication] = Field(default_factory=list)
-
-    @field_validator("facts")
-    @classmethod
-    def _paths(cls, value: dict[str, FactPatterns]) -> dict[str, FactPatterns]:
-        unknown = sorted(set(value) - set(FACT_PATHS))
-        if unknown:
-            raise ValueError(f"unknown fact paths: {', '.join(unknown)}")
-        for path, spec in value.items():
-            for pattern in spec.yes_if + spec.no_if:
-                try:
-                    re.compile(pattern.lstrip("!"))
-                except re.error as exc:
-                    raise ValueError(f"{path}: bad pattern {pattern!r}: {exc}") from exc
-        return value
-
-    @field_validator("implications")
-    @classmethod
-    def _implied_paths(cls, value: list[Implication]) -> list[Implication]:
-        for item in value:
-            for path in [item.when, *item.then]:
-                if path not in FACT_PATHS:
-                    raise ValueError(f"implication uses unknown fact path {path!r}")
-        return value
 
 
 class Extractor(Protocol):
@@ -427,13 +358,6 @@ def _quote(clause: str, sentences: list[str]) -> str:
         if score > best_score:
             best, best_score = sentence, score
     return best[:400]
-
-
-DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "knowledge" / "interview" / "extraction.yaml"
-
-
-def load_spec(path: Path = DEFAULT_SPEC) -> ExtractionSpec:
-    return ExtractionSpec.model_validate(read_yaml(path))
 
 
 @lru_cache(maxsize=4)
