@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from app.interview.extract import CONFIDENCE_UNNAMED, Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
-from app.interview.questions import QuestionBank
+from app.interview.questions import Question, QuestionBank
 from app.interview.state import InterviewState, apply_updates, set_text
 from app.kb.loader import KnowledgeBase
 from app.model.facts import TEXT_FACT_PATHS, FactSource, FactState, fact_description, get_fact
@@ -168,11 +168,16 @@ class InterviewEngine:
         question = next((q for q in self.bank.questions if q.id == state.pending), None)
         return list(question.fills) if question else []
 
+    def _pending_question(self, state: InterviewState) -> Question | None:
+        """The question the user is answering (None while a contradiction question is pending)."""
+        if state.contradiction is not None:
+            return None
+        return next((q for q in self.bank.questions if q.id == state.pending), None)
+
     def _unnamed_options(self, state: InterviewState, updates: list[FactUpdate]) -> list[FactUpdate]:
         """'It's a vision model' to 'what kind of AI is it?': the kinds it did not name are a soft no, so
         the interview stops asking how a language model is set up."""
-        question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
-                                                             None)
+        question = self._pending_question(state)
         if question is None:
             return []
         said = {u.path for u in updates}
@@ -186,15 +191,13 @@ class InterviewEngine:
         return out
 
     def _reads_facts(self, state: InterviewState) -> bool:
-        question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
-                                                             None)
+        question = self._pending_question(state)
         return question is None or question.read_facts
 
     def _polar_facts(self, state: InterviewState, asked: list[str]) -> list[str]:
         """The facts a bare yes/no answers: the question's yes/no part ("No, anyone can call it" to "what
         kind of AI is it?" must not deny every kind of model)."""
-        question = None if state.contradiction else next((q for q in self.bank.questions if q.id == state.pending),
-                                                             None)
+        question = self._pending_question(state)
         if question is None:
             return asked
         return [p for p in question.polar_facts(question.id in state.follow_ups_done) if p in asked]
