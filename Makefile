@@ -53,6 +53,7 @@ eval: index
 	$(BIN)/threatscribe eval interview
 	$(BIN)/threatscribe eval conversations evals/conversations
 	$(BIN)/threatscribe eval conversations evals/conversations_holdout
+	$(BIN)/threatscribe eval conversations evals/conversations_holdout2
 
 bench: index
 	$(BIN)/python benchmarks/kb_bench.py
