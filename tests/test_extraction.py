@@ -360,3 +360,23 @@ def test_words_from_the_second_conversation_batch_that_only_look_like_a_fact(tex
 ])
 def test_statements_from_the_second_conversation_batch(text: str, path: str, state: FactState) -> None:
     assert facts(text)[path] is state
+
+
+@pytest.mark.parametrize(("text", "path", "state"), [
+    ("We also buy device fingerprint and IP reputation data from a vendor.", "data.source_licensed", FactState.YES),
+    ("Weather forecasts we license from a weather company.", "data.source_licensed", FactState.YES),
+    ("Our repos, Jira tickets and Confluence.", "data.source_internal_records", FactState.YES),
+    ("The farmer reviews the map and can edit it.", "operations.human_oversight", FactState.YES),
+    ("Mods can reverse anything.", "operations.human_oversight", FactState.YES),
+    ("We have a $50 a month limit on the OpenAI account.", "operations.spending_limits", FactState.YES),
+    ("And a monthly cap on the Azure OpenAI spend.", "operations.spending_limits", FactState.YES),
+    ("Firms obviously know it's AI.", "governance.users_informed", FactState.YES),
+    ("The forum rules page says we use automated moderation.", "governance.users_informed", FactState.YES),
+])
+def test_statements_from_the_third_tuning_round(text: str, path: str, state: FactState) -> None:
+    assert facts(text)[path] is state
+
+
+def test_a_team_that_edits_the_knowledge_base_is_neither_oversight_nor_a_data_source() -> None:
+    found = facts("Only our docs team can edit the knowledge base, customers can't touch it.")
+    assert "operations.human_oversight" not in found and "data.source_internal_records" not in found
