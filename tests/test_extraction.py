@@ -198,22 +198,6 @@ def test_one_service_account_that_sees_every_site_is_a_broad_permission() -> Non
     assert found["llm.tools_broad_permissions"] is FactState.YES
 
 
-@pytest.mark.parametrize(("text", "path", "state"), [
-    ("We haven't checked if it works equally well for darker skin tones.", "governance.fairness_assessed",
-     FactState.NO),
-    ("No pen test yet.", "operations.security_testing", FactState.NO),
-    ("I have not checked whether we log prompts.", "operations.logging", FactState.UNKNOWN),
-    ("Students are told before the exam.", "governance.users_informed", FactState.YES),
-    ("A false flag can lead to a misconduct investigation.", "impact.decisions_about_people", FactState.YES),
-    ("Nothing automatic, an invigilator decides.", "impact.automated_decisions", FactState.NO),
-    ("Training data sits in an S3 bucket that the whole engineering team can read.",
-     "operations.artifact_access_control", FactState.NO),
-    ("Our fine-tuned weights are worth something to us, competitors would love them.",
-     "model.proprietary_valuable", FactState.YES),
-])
-def test_statements_from_a_hand_run_interview(text: str, path: str, state: FactState) -> None:
-    """'Have not checked' usually means 'don't know' — unless checking is the fact itself."""
-    assert facts(text)[path] is state
 
 
 def test_a_team_that_can_read_a_bucket_is_not_a_person_reviewing_outputs() -> None:
@@ -221,17 +205,6 @@ def test_a_team_that_can_read_a_bucket_is_not_a_person_reviewing_outputs() -> No
     assert facts("A nurse reads every report before it goes out.")["operations.human_oversight"] is FactState.YES
 
 
-@pytest.mark.parametrize(("text", "path", "state"), [
-    ("It does remember the last few messages in the chat but nothing long term.", "llm.memory", FactState.NO),
-    ("The integration uses a service account that can read everyones leave and salary data.",
-     "llm.tools_broad_permissions", FactState.YES),
-    ("Wrong answers could make someone miss a deadline, but nothing decides anything automatically.",
-     "impact.automated_decisions", FactState.NO),
-    ("There is a disclaimer that it's AI.", "governance.users_informed", FactState.YES),
-    ("The system prompt keeps it on HR topics, nothing secret in it.", "llm.system_prompt_secrets", FactState.NO),
-])
-def test_statements_from_a_second_hand_run_interview(text: str, path: str, state: FactState) -> None:
-    assert facts(text)[path] is state
 
 
 def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> None:
@@ -239,14 +212,6 @@ def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> N
     assert facts("It is a stock model, nothing special about it.")["model.proprietary_valuable"] is FactState.NO
 
 
-@pytest.mark.parametrize(("text", "path", "state"), [
-    ("Honestly the model is our whole business.", "model.proprietary_valuable", FactState.YES),
-    ("Our worry: competitors copying our model through the API.", "model.proprietary_valuable", FactState.YES),
-    ("Our analysts label defaults themselves, no outside labelling.", "data.labelling_external", FactState.NO),
-    ("Universities get an admin dashboard.", "exposure.admin_interface", FactState.YES),
-])
-def test_statements_from_a_third_hand_run_interview(text: str, path: str, state: FactState) -> None:
-    assert facts(text)[path] is state
 
 
 def test_a_drift_dashboard_is_monitoring_not_an_admin_console() -> None:
@@ -254,31 +219,8 @@ def test_a_drift_dashboard_is_monitoring_not_an_admin_console() -> None:
     assert "exposure.admin_interface" not in facts("There is a Grafana monitoring dashboard.")
 
 
-@pytest.mark.parametrize(("text", "path", "wrong"), [
-    ("Internal tool for our law firm.", "llm.tools", FactState.YES),
-    ("It generates text, like ChatGPT but ours.", "model.origin_third_party_api", FactState.YES),
-    ("Sometimes health info for personal injury cases.", "impact.safety_critical", FactState.YES),
-    ("The output is plain text in the web page.", "supply_chain.secrets_managed", FactState.NO),
-    ("Anyone on the office network can reach the server.", "exposure.public", FactState.YES),
-])
-def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState) -> None:
-    """Each of these once set a fact that the sentence does not state (found by hand-run interviews)."""
-    assert facts(text).get(path) is not wrong
 
 
-@pytest.mark.parametrize(("text", "path", "state"), [
-    ("It has a tool for looking up orders.", "llm.tools", FactState.YES),
-    ("The API key is in plain text in the config.", "supply_chain.secrets_managed", FactState.NO),
-    ("Anyone with the link can use it.", "exposure.public", FactState.YES),
-    ("The weights are .safetensors.", "supply_chain.unsafe_model_formats", FactState.NO),
-    ("Clients don't know we use AI for drafting.", "governance.users_informed", FactState.NO),
-    ("It would be bad if it leaks, it learned from confidential contracts.", "model.proprietary_valuable",
-     FactState.YES),
-    ("Output is plain text in the web page.", "llm.output_rendered", FactState.NO),
-    ("Nobody tested it for security.", "operations.security_testing", FactState.NO),
-])
-def test_statements_from_a_fourth_hand_run_interview(text: str, path: str, state: FactState) -> None:
-    assert facts(text)[path] is state
 
 
 @pytest.mark.parametrize(("text", "asked", "path", "state"), [
@@ -301,23 +243,58 @@ def test_a_trailing_yes_says_too_little_to_a_question_about_several_things() -> 
     assert facts("it depends on the team, so yes", ["operations.logging", "operations.monitoring"]) == {}
 
 
-@pytest.mark.parametrize(("text", "path", "wrong"), [
-    ("Internal dev tool at our SaaS company.", "exposure.public", FactState.YES),
-    ("We built an AI agent that handles simple claims end to end.", "model.origin_in_house", FactState.YES),
-    ("All tools are ours, no plugins.", "llm.tools", FactState.NO),
-    ("Fraud or not fraud, but we mostly use the probability.", "impact.financial_impact", FactState.NO),
-    ("Retrain monthly, the pipeline is automated but someone signs off before deploy.",
+
+
+
+
+
+
+
+
+
+
+def test_a_team_that_edits_the_knowledge_base_is_neither_oversight_nor_a_data_source() -> None:
+    found = facts("Only our docs team can edit the knowledge base, customers can't touch it.")
+    assert "operations.human_oversight" not in found and "data.source_internal_records" not in found
+
+
+READ_CASES = [
+    # statements from a hand run interview
+    ("We haven't checked if it works equally well for darker skin tones.", "governance.fairness_assessed",
+     FactState.NO),
+    ("No pen test yet.", "operations.security_testing", FactState.NO),
+    ("I have not checked whether we log prompts.", "operations.logging", FactState.UNKNOWN),
+    ("Students are told before the exam.", "governance.users_informed", FactState.YES),
+    ("A false flag can lead to a misconduct investigation.", "impact.decisions_about_people", FactState.YES),
+    ("Nothing automatic, an invigilator decides.", "impact.automated_decisions", FactState.NO),
+    ("Training data sits in an S3 bucket that the whole engineering team can read.",
+     "operations.artifact_access_control", FactState.NO),
+    ("Our fine-tuned weights are worth something to us, competitors would love them.",
+     "model.proprietary_valuable", FactState.YES),
+    # statements from a second hand run interview
+    ("It does remember the last few messages in the chat but nothing long term.", "llm.memory", FactState.NO),
+    ("The integration uses a service account that can read everyones leave and salary data.",
+     "llm.tools_broad_permissions", FactState.YES),
+    ("Wrong answers could make someone miss a deadline, but nothing decides anything automatically.",
      "impact.automated_decisions", FactState.NO),
-    ("The model itself is a pretty standard LightGBM, not much secret there.", "model.proprietary_valuable",
+    ("There is a disclaimer that it's AI.", "governance.users_informed", FactState.YES),
+    ("The system prompt keeps it on HR topics, nothing secret in it.", "llm.system_prompt_secrets", FactState.NO),
+    # statements from a third hand run interview
+    ("Honestly the model is our whole business.", "model.proprietary_valuable", FactState.YES),
+    ("Our worry: competitors copying our model through the API.", "model.proprietary_valuable", FactState.YES),
+    ("Our analysts label defaults themselves, no outside labelling.", "data.labelling_external", FactState.NO),
+    ("Universities get an admin dashboard.", "exposure.admin_interface", FactState.YES),
+    # statements from a fourth hand run interview
+    ("It has a tool for looking up orders.", "llm.tools", FactState.YES),
+    ("The API key is in plain text in the config.", "supply_chain.secrets_managed", FactState.NO),
+    ("Anyone with the link can use it.", "exposure.public", FactState.YES),
+    ("The weights are .safetensors.", "supply_chain.unsafe_model_formats", FactState.NO),
+    ("Clients don't know we use AI for drafting.", "governance.users_informed", FactState.NO),
+    ("It would be bad if it leaks, it learned from confidential contracts.", "model.proprietary_valuable",
      FactState.YES),
-    ("Security test, no, nobody did that.", "operations.security_testing", FactState.YES),
-])
-def test_words_from_written_conversations_that_only_look_like_a_fact(text: str, path: str, wrong: FactState) -> None:
-    """Each raised a false contradiction or a wrong fact in the conversation eval's tuning set."""
-    assert facts(text).get(path) is not wrong
-
-
-@pytest.mark.parametrize(("text", "path", "state"), [
+    ("Output is plain text in the web page.", "llm.output_rendered", FactState.NO),
+    ("Nobody tested it for security.", "operations.security_testing", FactState.NO),
+    # statements from written conversations
     ("Failed picks are saved and go to labelling and then to the next training.", "data.feedback_loop",
      FactState.YES),
     ("Nothing goes back into a model.", "data.feedback_loop", FactState.NO),
@@ -328,28 +305,7 @@ def test_words_from_written_conversations_that_only_look_like_a_fact(text: str, 
     ("There was an auto-reject email... no wait, we turned that off, now a recruiter clicks reject themselves.",
      "impact.automated_decisions", FactState.NO),
     ("Match % and the summary.", "exposure.outputs_scores", FactState.YES),
-])
-def test_statements_from_written_conversations(text: str, path: str, state: FactState) -> None:
-    assert facts(text)[path] is state
-
-
-@pytest.mark.parametrize(("text", "path", "wrong"), [
-    ("requirements.txt with mostly unpinned versions, docker image rebuilt when someone remembers",
-     "model.kind_vision", FactState.YES),
-    ("If someone copies the model - well it's Microsoft's model, not ours.", "model.proprietary_valuable",
-     FactState.YES),
-    ("Backend is Python, LangChain and the OpenAI SDK.", "exposure.api_access", FactState.YES),
-    ("If it goes bad there's a runbook: freeze prices and roll back.", "data.retraining", FactState.NO),
-    ("AWS keys are in GitHub secrets and AWS Secrets Manager.", "model.hosting_cloud", FactState.YES),
-    ("Repo and deploy pipeline only our 6 developers and 2 ops people can access.", "exposure.public",
-     FactState.NO),
-])
-def test_words_from_the_second_conversation_batch_that_only_look_like_a_fact(text: str, path: str,
-                                                                             wrong: FactState) -> None:
-    assert facts(text).get(path) is not wrong
-
-
-@pytest.mark.parametrize(("text", "path", "state"), [
+    # statements from the second conversation batch
     ("GCP has a budget alert but no hard stop.", "operations.spending_limits", FactState.NO),
     ("A clause classifier we trained, and then GPT-4.1 writes the risk explanation.", "model.kind_llm_chat",
      FactState.YES),
@@ -357,12 +313,7 @@ def test_words_from_the_second_conversation_batch_that_only_look_like_a_fact(tex
      FactState.YES),
     ("We publish a Python SDK so clients can script against the model directly.", "exposure.api_access",
      FactState.YES),
-])
-def test_statements_from_the_second_conversation_batch(text: str, path: str, state: FactState) -> None:
-    assert facts(text)[path] is state
-
-
-@pytest.mark.parametrize(("text", "path", "state"), [
+    # statements from the third tuning round
     ("We also buy device fingerprint and IP reputation data from a vendor.", "data.source_licensed", FactState.YES),
     ("Weather forecasts we license from a weather company.", "data.source_licensed", FactState.YES),
     ("Our repos, Jira tickets and Confluence.", "data.source_internal_records", FactState.YES),
@@ -372,11 +323,47 @@ def test_statements_from_the_second_conversation_batch(text: str, path: str, sta
     ("And a monthly cap on the Azure OpenAI spend.", "operations.spending_limits", FactState.YES),
     ("Firms obviously know it's AI.", "governance.users_informed", FactState.YES),
     ("The forum rules page says we use automated moderation.", "governance.users_informed", FactState.YES),
-])
-def test_statements_from_the_third_tuning_round(text: str, path: str, state: FactState) -> None:
+]
+
+
+@pytest.mark.parametrize(("text", "path", "state"), READ_CASES)
+def test_statements_found_by_hand_run_interviews_and_written_conversations(text: str, path: str,
+                                                                          state: FactState) -> None:
+    """Each was missed or misread once; grouped by the interview or tuning round that found it."""
     assert facts(text)[path] is state
 
 
-def test_a_team_that_edits_the_knowledge_base_is_neither_oversight_nor_a_data_source() -> None:
-    found = facts("Only our docs team can edit the knowledge base, customers can't touch it.")
-    assert "operations.human_oversight" not in found and "data.source_internal_records" not in found
+MISREAD_CASES = [
+    # words that only look like a fact
+    ("Internal tool for our law firm.", "llm.tools", FactState.YES),
+    ("It generates text, like ChatGPT but ours.", "model.origin_third_party_api", FactState.YES),
+    ("Sometimes health info for personal injury cases.", "impact.safety_critical", FactState.YES),
+    ("The output is plain text in the web page.", "supply_chain.secrets_managed", FactState.NO),
+    ("Anyone on the office network can reach the server.", "exposure.public", FactState.YES),
+    # words from written conversations that only look like a fact
+    ("Internal dev tool at our SaaS company.", "exposure.public", FactState.YES),
+    ("We built an AI agent that handles simple claims end to end.", "model.origin_in_house", FactState.YES),
+    ("All tools are ours, no plugins.", "llm.tools", FactState.NO),
+    ("Fraud or not fraud, but we mostly use the probability.", "impact.financial_impact", FactState.NO),
+    ("Retrain monthly, the pipeline is automated but someone signs off before deploy.",
+     "impact.automated_decisions", FactState.NO),
+    ("The model itself is a pretty standard LightGBM, not much secret there.", "model.proprietary_valuable",
+     FactState.YES),
+    ("Security test, no, nobody did that.", "operations.security_testing", FactState.YES),
+    # words from the second conversation batch that only look like a fact
+    ("requirements.txt with mostly unpinned versions, docker image rebuilt when someone remembers",
+     "model.kind_vision", FactState.YES),
+    ("If someone copies the model - well it's Microsoft's model, not ours.", "model.proprietary_valuable",
+     FactState.YES),
+    ("Backend is Python, LangChain and the OpenAI SDK.", "exposure.api_access", FactState.YES),
+    ("If it goes bad there's a runbook: freeze prices and roll back.", "data.retraining", FactState.NO),
+    ("AWS keys are in GitHub secrets and AWS Secrets Manager.", "model.hosting_cloud", FactState.YES),
+    ("Repo and deploy pipeline only our 6 developers and 2 ops people can access.", "exposure.public",
+     FactState.NO),
+]
+
+
+@pytest.mark.parametrize(("text", "path", "wrong"), MISREAD_CASES)
+def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState) -> None:
+    """Each once set a fact (or raised a false contradiction) that the sentence does not state."""
+    assert facts(text).get(path) is not wrong
