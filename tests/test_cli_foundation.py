@@ -107,3 +107,6 @@ def test_conversation_eval_scores_a_played_interview_and_refuses_bad_files(tmp_p
     (bad / "x.yaml").write_text("description: hi\nexpected:\n  not.a.fact: yes\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["eval", "conversations", str(bad)])
     assert result.exit_code == 2 and "not.a.fact" in result.output and "Traceback" not in result.output
+    (bad / "x.yaml").write_text('description: hi\nanswers:\n  Q-ACESS: "typo"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "conversations", str(bad)])
+    assert result.exit_code == 2 and "Q-ACESS" in result.output

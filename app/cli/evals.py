@@ -169,13 +169,14 @@ def conversations_eval(
     from app.evals.conversations import evaluate as evaluate_conversations
     from app.services import get_services
 
+    services = get_services()
     try:
-        items = load_conversations(directory)
+        items = load_conversations(directory, {q.id for q in services.bank.questions})
     except ConversationError as exc:
         fail(str(exc))
     if not items:
         fail(f"{directory}: no conversation files (*.yaml)")
-    result = evaluate_conversations(get_services(), items)
+    result = evaluate_conversations(services, items)
     for row in result["rows"]:
         typer.echo(f"{row['id'][:40]:40} questions={row['questions']:<3} right={row['right']:<3} "
                    f"wrong={row['wrong']:<3} open={row['unsettled']:<3} of {row['expected']}")

@@ -42,7 +42,9 @@ def _state(value: Any) -> FactState:
     raise ValueError(f"expected yes or no, got {value!r}")
 
 
-def load_conversations(directory: Path) -> list[Conversation]:
+def load_conversations(directory: Path, question_ids: set[str] | None = None) -> list[Conversation]:
+    """Every *.yaml in `directory`; with `question_ids`, answers to unknown questions are an error (a typo in
+    an answer key would otherwise silently turn into "I'm not sure.")."""
     out: list[Conversation] = []
     for path in sorted(directory.glob("*.yaml")):
         try:
@@ -51,6 +53,10 @@ def load_conversations(directory: Path) -> list[Conversation]:
             unknown = [k for k in expected if k not in FACT_PATHS]
             if unknown:
                 raise ValueError(f"unknown fact paths {unknown}")
+            stray = [k for k in (data.get("answers") or {}) if question_ids is not None
+                     and str(k).removesuffix("#fu") not in question_ids]
+            if stray:
+                raise ValueError(f"answers to unknown questions {stray}")
             out.append(Conversation(
                 id=path.stem, name=str(data.get("name") or path.stem), description=str(data["description"]),
                 answers={str(k): str(v) for k, v in (data.get("answers") or {}).items()}, expected=expected))
