@@ -323,6 +323,16 @@ READ_CASES = [
     ("And a monthly cap on the Azure OpenAI spend.", "operations.spending_limits", FactState.YES),
     ("Firms obviously know it's AI.", "governance.users_informed", FactState.YES),
     ("The forum rules page says we use automated moderation.", "governance.users_informed", FactState.YES),
+    # plain negatives from the fourth tuning round
+    ("Labels are chargebacks plus what the analysts decide, nobody external.", "data.labelling_external",
+     FactState.NO),
+    ("No labelling needed, the target is just what actually sold.", "data.labelling_external", FactState.NO),
+    ("We don't train anything, no fine tuning.", "data.retraining", FactState.NO),
+    ("The model itself is the same since launch.", "data.retraining", FactState.NO),
+    ("No people data, only plants.", "data.sensitive_data", FactState.NO),
+    ("No decisions about individual people, nobody can get hurt.", "impact.decisions_about_people", FactState.NO),
+    ("It does not decide loans or anything about a person, and it cannot move money.", "impact.financial_impact",
+     FactState.NO),
 ]
 
 
@@ -334,6 +344,7 @@ def test_statements_found_by_hand_run_interviews_and_written_conversations(text:
 
 
 MISREAD_CASES = [
+    ("Nobody outside marketing can use it.", "data.labelling_external", FactState.NO),
     # words that only look like a fact
     ("Internal tool for our law firm.", "llm.tools", FactState.YES),
     ("It generates text, like ChatGPT but ours.", "model.origin_third_party_api", FactState.YES),
