@@ -43,15 +43,6 @@ class Question(BaseModel):
                     "ask which option holds (what kind of model, who uses it) list only the facts of their "
                     "closing yes/no part, or none: 'no' cannot deny every kind of model.",
     )
-
-    @field_validator("fills")
-    @classmethod
-    def _paths(cls, value: list[str]) -> list[str]:
-        unknown = [p for p in value if p not in FACT_PATHS and p not in TEXT_FACT_PATHS]
-        if unknown:
-            raise ValueError(f"unknown fact paths {unknown}")
-        return value
-
     unnamed_are_no: list[list[str]] = Field(
         default_factory=list,
         description="Groups of options a pick-any answer names in full (the kinds of model; where the model "
@@ -68,6 +59,14 @@ class Question(BaseModel):
         description="The facts a bare yes/no answers after the follow-up question; omitted = as for the main "
                     "question. Follow-ups are narrower ('did any of the data come from outside?').",
     )
+
+    @field_validator("fills")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        unknown = [p for p in value if p not in FACT_PATHS and p not in TEXT_FACT_PATHS]
+        if unknown:
+            raise ValueError(f"unknown fact paths {unknown}")
+        return value
 
     @model_validator(mode="after")
     def _bare_no_within_fills(self) -> Question:
