@@ -188,3 +188,33 @@ def conversations_eval(
                f"precision={result['precision']} wrong_rate={result['wrong_rate']} "
                f"median_questions={result['median_questions']}")
 
+
+
+@eval_app.command("concerns")
+def concerns_eval(
+    path: Annotated[Path, typer.Argument(help="Labelled worst-case answers (YAML).")] = PROJECT_ROOT / "evals"
+    / "concerns" / "dev.yaml",
+    errors: Annotated[bool, typer.Option("--errors", help="List the answers read wrongly.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """How well the worst-case answer is read into named concerns (precision, recall, exact)."""
+    from app.evals.concerns import evaluate as evaluate_concerns
+    from app.evals.concerns import load_answers
+
+    try:
+        answers = load_answers(path)
+    except (OSError, AttributeError, TypeError, ValueError, YAMLError) as exc:
+        fail(f"{path}: cannot read worst-case answers ({exc})")
+    result = evaluate_concerns(answers)
+    if as_json:
+        typer.echo(json.dumps({k: v for k, v in result.items() if k != "errors"}, indent=2))
+        return
+    if errors:
+        for row in result["errors"]:
+            typer.echo(f"want={','.join(row['want']) or '-'} got={','.join(row['got']) or '-'} :: {row['answer']}")
+    typer.echo(f"answers={result['answers']} precision={result['precision']} recall={result['recall']} "
+               f"f1={result['f1']} exact={result['exact']}")
+    weak = [f"{k} p={v['precision']} r={v['recall']}" for k, v in result["per_concern"].items()
+            if v["precision"] < 1 or v["recall"] < 1]
+    if weak:
+        typer.echo("below 1.0: " + "; ".join(weak))

@@ -1,0 +1,204 @@
+"""The user's worst cases: which concerns an objectives answer names, and which threats cover them.
+
+The interview asks "What would be the worst thing that could go wrong?". The answer is kept in the
+user's words (`scope.security_objectives`); this module reads it against the concern catalogue in
+`knowledge/interview/concerns.yaml`, clause by clause, so that "downtime we can live with; a leak would
+finish us" names the leak and not the outage. A threat covers a concern when it cites one of the
+concern's ATLAS techniques (a listed parent covers its sub-techniques), OWASP entries or PLOT4ai
+categories. The drafter raises the damage score of covering threats, the rules pass reports a named
+concern that nothing covers, and the report lists each concern with the threats that answer it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.model import DreadAdjustment, SystemProfile, Threat
+from app.yamlfile import read_yaml
+
+log = logging.getLogger(__name__)
+Embed = Callable[[list[str]], Any]
+
+CONCERNS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "interview" / "concerns.yaml"
+OBJECTIVES_PATH = "scope.security_objectives"
+DAMAGE_DELTA = 2
+MAX_TEXT = 4000
+# A clause names a concern when its cosine similarity to one of the concern's `sounds_like` sentences
+# reaches this (chosen on evals/concerns/dev.yaml; see docs/evaluation.md). The patterns work without it.
+SIMILARITY = 0.55
+
+# A clause that waves a worry away does not name it: "an outage we can live with", "bias isn't a concern".
+DISMISSAL = re.compile(
+    r"\b(we|i|they|you|people|users|customers|everyone)?\s*(can|could|would|will)\s+(live with|survive|handle|tolerate|"
+    r"recover from|cope with|shrug off|deal with)\b"
+    r"|\b(is|are|was|'s|would be|will be|seems?)\s+(fine|ok|okay|acceptable|tolerable|survivable|manageable|"
+    r"recoverable|annoying|inconvenient|a nuisance|irrelevant|unlikely|minor|not (a|an|the|my|our|much of a) "
+    r"(big |real |major |huge |serious )?(deal|worry|concern|problem|issue|risk|fear|priority))\b"
+    r"|\b(is|are|was|were|would|will|does|do)n.?t\s+(be\s+)?(a|an|the|my|our|much of a|really a)?\s*"
+    r"(big |real |major |huge |serious )?(deal|worry|concern|problem|issue|risk|fear|priority|matter|care)\b"
+    r"|\b(don.?t|do not|doesn.?t|does not|wouldn.?t)\s+(really\s+|much\s+|particularly\s+)?(care|mind|worry|matter)\b"
+    r"|\bnot\s+(really\s+|that\s+|too\s+|very\s+|particularly\s+|overly\s+)?(worried|concerned|bothered|scared|afraid)\b"
+    r"|\b(no|not a|little|less of a|least of (my|our) )\s*(big deal|worries|worry|concern|concerns|problem)\b"
+    r"|\bnot the end of the world\b|\bmeh\b|\bwhatever\b|\bcan.?t happen\b|\bimpossible\b|\bn/a\b",
+    re.IGNORECASE,
+)
+# "Copying our model? Whatever, it's open source." -- a clause that opens by waving off also waves off the one before.
+WAVE_OFF = re.compile(r"^(whatever|meh|nah|not really|no|who cares|fine|not a (big )?(worry|concern|problem|deal))\b",
+                      re.IGNORECASE)
+CLAUSE_SPLIT = re.compile(
+    r"[.;!?\n]+|\s+(?:but|whereas|while|although|though|however|except that|what (?:really )?(?:scares|worries|"
+    r"keeps) (?:me|us))\s+|\s+[-–—]\s+|,\s*(?:but|though|however)\s+",
+    re.IGNORECASE,
+)
+
+
+class Concern(BaseModel):
+    """One kind of worst case, the words that name it, and the threats that cover it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z_]+$")
+    label: str = Field(min_length=5, max_length=80)
+    patterns: list[str] = Field(min_length=1)
+    techniques: list[str] = Field(default_factory=list)
+    owasp: list[str] = Field(default_factory=list)
+    plot4ai_categories: list[str] = Field(default_factory=list)
+    sounds_like: list[str] = Field(default_factory=list, description="Plain sentences naming this worry.")
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from exc
+        return value
+
+    def covered_by(self, threat: Threat, card_categories: dict[str, list[str]]) -> bool:
+        if any(_technique_in(t, self.techniques) for t in threat.atlas_techniques):
+            return True
+        if set(threat.owasp_llm) & set(self.owasp):
+            return True
+        wanted = set(self.plot4ai_categories)
+        return any(wanted & set(card_categories.get(card, [])) for card in threat.plot4ai_cards)
+
+
+class ConcernFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concerns: list[Concern] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class NamedConcern:
+    """A concern the user named, with the clause that named it."""
+
+    concern: Concern
+    quote: str
+
+
+def _technique_in(ident: str, listed: list[str]) -> bool:
+    return any(ident == entry or ident.startswith(entry + ".") for entry in listed)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[Concern, ...]:
+    data = ConcernFile.model_validate(read_yaml(Path(path)) or {})
+    return tuple(data.concerns)
+
+
+def load_concerns(path: Path | None = None) -> tuple[Concern, ...]:
+    return _load(str(path or CONCERNS_FILE))
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip(" ,:") for c in CLAUSE_SPLIT.split(text[:MAX_TEXT]) if c and c.strip(" ,:")]
+
+
+def read_concerns(text: str | None, concerns: tuple[Concern, ...] | None = None,
+                  embed: Embed | None = None, similarity: float = SIMILARITY) -> list[NamedConcern]:
+    """The concerns `text` names, in catalogue order; a dismissed clause names nothing.
+
+    A clause names a concern when one of its patterns matches or, with an embedding function, when it
+    is close enough in meaning to one of the concern's plain sentences."""
+    if not text or not text.strip():
+        return []
+    catalogue = concerns if concerns is not None else load_concerns()
+    parts = clauses(" ".join(text.split()))
+    waved = {i - 1 for i, c in enumerate(parts) if i and WAVE_OFF.search(c)}
+    kept = [c for i, c in enumerate(parts) if i not in waved and not DISMISSAL.search(c)]
+    found: dict[str, NamedConcern] = {}
+    for clause in kept:
+        for concern in catalogue:
+            if concern.id not in found and any(_compiled(p).search(clause) for p in concern.patterns):
+                found[concern.id] = NamedConcern(concern, clause[:200])
+    if embed is not None and kept:
+        for concern, clause in _near(kept, catalogue, embed, similarity):
+            found.setdefault(concern.id, NamedConcern(concern, clause[:200]))
+    return [found[c.id] for c in catalogue if c.id in found]
+
+
+def _near(kept: list[str], catalogue: tuple[Concern, ...], embed: Embed,
+          similarity: float) -> list[tuple[Concern, str]]:
+    examples = [(concern, line) for concern in catalogue for line in concern.sounds_like]
+    if not examples:
+        return []
+    try:
+        vectors = embed(kept + [line for _, line in examples])
+    except Exception as exc:  # the patterns still read the answer without the model
+        log.warning("worst-case reading without the embedding model (%s)", exc.__class__.__name__)
+        return []
+    sims = vectors[: len(kept)] @ vectors[len(kept):].T
+    out: list[tuple[Concern, str]] = []
+    for row, clause in zip(sims, kept, strict=True):
+        for (concern, _), value in zip(examples, row, strict=True):
+            if float(value) >= similarity:
+                out.append((concern, clause))
+    return out
+
+
+def model_embedder(model_path: str) -> Embed:
+    """Embeddings from the local sentence model (normalised, so a dot product is the cosine)."""
+
+    def embed(texts: list[str]) -> Any:
+        from app.kb.embeddings import load_sentence_model
+
+        model = load_sentence_model(model_path)
+        return model.encode(texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+
+    return embed
+
+
+def stated_concerns(profile: SystemProfile) -> list[NamedConcern]:
+    return read_concerns(profile.scope.security_objectives.value)
+
+
+def concern_adjustment(threat: Threat, named: list[NamedConcern],
+                       card_categories: dict[str, list[str]]) -> DreadAdjustment | None:
+    """+2 damage for a threat that covers a worst case the user named (the reason quotes them)."""
+    hits = [n for n in named if n.concern.covered_by(threat, card_categories)]
+    if not hits:
+        return None
+    labels = "; ".join(n.concern.label for n in hits[:2])
+    reason = f"You named this kind of harm as a worst case ({labels})."
+    return DreadAdjustment(dimension="damage", delta=DAMAGE_DELTA, reason=reason[:300], fact=OBJECTIVES_PATH)
+
+
+def coverage(threats: list[Threat], named: list[NamedConcern],
+             card_categories: dict[str, list[str]]) -> list[tuple[NamedConcern, list[Threat]]]:
+    """Each named concern with the threats that cover it (possibly none)."""
+    return [(n, [t for t in threats if n.concern.covered_by(t, card_categories)]) for n in named]
