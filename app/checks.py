@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.concerns import OBJECTIVES_PATH, card_categories, coverage, stated_concerns
 from app.conditions import evaluate
 from app.draft.drafter import Candidate, _threat, fact_references, is_llm_system, threat_id
 from app.draft.grounding import add_threat_to_model
@@ -107,6 +108,14 @@ def _coverage(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet,
             out.append(Finding(rule_id="CHK-COV-004", severity=Severity.INFO,
                                message=f"Asset “{asset.name}” has no threat yet.",
                                suggested_fix="Check whether it needs one, or note why not."))
+    live = [t for t in model.threats if t.status is not ThreatStatus.REJECTED]
+    for named, threats in coverage(live, stated_concerns(model.profile), card_categories(kb)):
+        if not threats:
+            out.append(Finding(rule_id="CHK-COV-005", severity=Severity.WARNING, facts=[OBJECTIVES_PATH],
+                               message=f"You named {named.concern.label} as a worst case (“{named.quote}”), "
+                                       "but no threat in the model covers it.",
+                               suggested_fix="Add a threat for it if it can happen to this system, or say in "
+                                             "the scope why it cannot."))
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.model import DreadAdjustment, SystemProfile, Threat
+from app.kb.loader import KnowledgeBase
+from app.model import Dread, DreadAdjustment, SystemProfile, Threat
 from app.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
@@ -31,9 +33,12 @@ CONCERNS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "interview" 
 OBJECTIVES_PATH = "scope.security_objectives"
 DAMAGE_DELTA = 2
 MAX_TEXT = 4000
-# A clause names a concern when its cosine similarity to one of the concern's `sounds_like` sentences
-# reaches this (chosen on evals/concerns/dev.yaml; see docs/evaluation.md). The patterns work without it.
-SIMILARITY = 0.55
+EXAMPLES_FILE = CONCERNS_FILE.parent / "concern_examples.yaml"
+# The classifier: one logistic regression per concern over sentence embeddings, trained on
+# concern_examples.yaml and the `sounds_like` sentences. Regularisation and threshold were chosen on
+# evals/concerns/dev.yaml (never trained on); see docs/evaluation.md. The patterns work without it.
+CLASSIFIER_C = 8.0
+PROBABILITY = 0.7
 
 # A clause that waves a worry away does not name it: "an outage we can live with", "bias isn't a concern".
 DISMISSAL = re.compile(
@@ -83,13 +88,17 @@ class Concern(BaseModel):
                 raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from exc
         return value
 
-    def covered_by(self, threat: Threat, card_categories: dict[str, list[str]]) -> bool:
-        if any(_technique_in(t, self.techniques) for t in threat.atlas_techniques):
+    def covers(self, techniques: list[str], owasp: list[str], cards: list[str],
+               card_categories: dict[str, list[str]]) -> bool:
+        if any(_technique_in(t, self.techniques) for t in techniques):
             return True
-        if set(threat.owasp_llm) & set(self.owasp):
+        if set(owasp) & set(self.owasp):
             return True
         wanted = set(self.plot4ai_categories)
-        return any(wanted & set(card_categories.get(card, [])) for card in threat.plot4ai_cards)
+        return any(wanted & set(card_categories.get(card, [])) for card in cards)
+
+    def covered_by(self, threat: Threat, card_categories: dict[str, list[str]]) -> bool:
+        return self.covers(threat.atlas_techniques, threat.owasp_llm, threat.plot4ai_cards, card_categories)
 
 
 class ConcernFile(BaseModel):
@@ -130,11 +139,12 @@ def clauses(text: str) -> list[str]:
 
 
 def read_concerns(text: str | None, concerns: tuple[Concern, ...] | None = None,
-                  embed: Embed | None = None, similarity: float = SIMILARITY) -> list[NamedConcern]:
+                  classifier: ConcernClassifier | None = None,
+                  probability: float = PROBABILITY) -> list[NamedConcern]:
     """The concerns `text` names, in catalogue order; a dismissed clause names nothing.
 
-    A clause names a concern when one of its patterns matches or, with an embedding function, when it
-    is close enough in meaning to one of the concern's plain sentences."""
+    A clause names a concern when one of its patterns matches or, with a classifier, when the
+    classifier gives the clause (or all kept clauses together) at least `probability`."""
     if not text or not text.strip():
         return []
     catalogue = concerns if concerns is not None else load_concerns()
@@ -146,29 +156,77 @@ def read_concerns(text: str | None, concerns: tuple[Concern, ...] | None = None,
         for concern in catalogue:
             if concern.id not in found and any(_compiled(p).search(clause) for p in concern.patterns):
                 found[concern.id] = NamedConcern(concern, clause[:200])
-    if embed is not None and kept:
-        for concern, clause in _near(kept, catalogue, embed, similarity):
-            found.setdefault(concern.id, NamedConcern(concern, clause[:200]))
+    if classifier is not None and kept:
+        texts = kept + ([" ".join(kept)] if len(kept) > 1 else [])
+        by_id = {c.id: c for c in catalogue}
+        for ident, row in classifier.named(texts, probability).items():
+            if ident in by_id:
+                found.setdefault(ident, NamedConcern(by_id[ident], texts[row][:200]))
     return [found[c.id] for c in catalogue if c.id in found]
 
 
-def _near(kept: list[str], catalogue: tuple[Concern, ...], embed: Embed,
-          similarity: float) -> list[tuple[Concern, str]]:
-    examples = [(concern, line) for concern in catalogue for line in concern.sounds_like]
-    if not examples:
-        return []
-    try:
-        vectors = embed(kept + [line for _, line in examples])
-    except Exception as exc:  # the patterns still read the answer without the model
-        log.warning("worst-case reading without the embedding model (%s)", exc.__class__.__name__)
-        return []
-    sims = vectors[: len(kept)] @ vectors[len(kept):].T
-    out: list[tuple[Concern, str]] = []
-    for row, clause in zip(sims, kept, strict=True):
-        for (concern, _), value in zip(examples, row, strict=True):
-            if float(value) >= similarity:
-                out.append((concern, clause))
-    return out
+class ConcernClassifier:
+    """Which concerns a piece of text names, learned from labelled example answers."""
+
+    def __init__(self, embed: Embed, concerns: tuple[Concern, ...], examples: list[tuple[str, set[str]]]) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        self.embed = embed
+        self.ids = [c.id for c in concerns]
+        texts = [t for t, _ in examples] + [line for c in concerns for line in c.sounds_like]
+        labels = [set(lab) for _, lab in examples] + [{c.id} for c in concerns for _ in c.sounds_like]
+        vectors = embed(texts)
+        self.models: list[Any] = []
+        for ident in self.ids:
+            target = [int(ident in lab) for lab in labels]
+            if 0 < sum(target) < len(target):
+                model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000, class_weight="balanced")
+                self.models.append(model.fit(vectors, target))
+            else:
+                self.models.append(None)
+
+    def probabilities(self, texts: list[str]) -> Any:
+        """Rows: texts; columns: concerns in catalogue order."""
+        import numpy as np
+
+        vectors = self.embed(texts)
+        columns = [m.predict_proba(vectors)[:, 1] if m is not None else np.zeros(len(texts)) for m in self.models]
+        return np.stack(columns, axis=1)
+
+    def named(self, texts: list[str], probability: float = PROBABILITY) -> dict[str, int]:
+        """Concern id -> index of the text that named it most surely, for those at or above `probability`."""
+        probs = self.probabilities(texts)
+        out: dict[str, int] = {}
+        for column, ident in enumerate(self.ids):
+            best = int(probs[:, column].argmax())
+            if float(probs[best, column]) >= probability:
+                out[ident] = best
+        return out
+
+
+def load_examples(path: Path | None = None) -> list[tuple[str, set[str]]]:
+    data = read_yaml(path or EXAMPLES_FILE) or []
+    return [(str(item["answer"]), {str(c) for c in item.get("concerns") or []}) for item in data]
+
+
+_CLASSIFIERS: dict[str, ConcernClassifier | None] = {}
+_LOCK = threading.Lock()
+
+
+def default_classifier() -> ConcernClassifier | None:
+    """The classifier on the configured local embedding model (built once per process), or None when
+    the model or the examples cannot be loaded: the patterns still read the answer."""
+    from app.settings import get_settings
+
+    path = get_settings().embedding_model_path
+    with _LOCK:
+        if path not in _CLASSIFIERS:
+            try:
+                _CLASSIFIERS[path] = ConcernClassifier(model_embedder(path), load_concerns(), load_examples())
+            except Exception as exc:  # a missing model or a broken examples file must not stop the interview
+                log.warning("worst-case answers read by patterns only (%s: %s)", exc.__class__.__name__, exc)
+                _CLASSIFIERS[path] = None
+        return _CLASSIFIERS[path]
 
 
 def model_embedder(model_path: str) -> Embed:
@@ -184,18 +242,31 @@ def model_embedder(model_path: str) -> Embed:
 
 
 def stated_concerns(profile: SystemProfile) -> list[NamedConcern]:
-    return read_concerns(profile.scope.security_objectives.value)
+    text = profile.scope.security_objectives.value
+    return read_concerns(text, classifier=default_classifier() if text else None)
 
 
-def concern_adjustment(threat: Threat, named: list[NamedConcern],
-                       card_categories: dict[str, list[str]]) -> DreadAdjustment | None:
-    """+2 damage for a threat that covers a worst case the user named (the reason quotes them)."""
+def with_concerns(threat: Threat, named: list[NamedConcern], card_categories: dict[str, list[str]]) -> Threat:
+    """The threat with +2 damage when it covers a worst case the user named (the reason says which)."""
     hits = [n for n in named if n.concern.covered_by(threat, card_categories)]
     if not hits:
-        return None
+        return threat
+    values = threat.dread.model_dump(include={"damage", "reproducibility", "exploitability", "affected_users",
+                                              "discoverability"})
+    before = values["damage"]
+    values["damage"] = min(10, before + DAMAGE_DELTA)
+    if values["damage"] == before:
+        return threat
     labels = "; ".join(n.concern.label for n in hits[:2])
     reason = f"You named this kind of harm as a worst case ({labels})."
-    return DreadAdjustment(dimension="damage", delta=DAMAGE_DELTA, reason=reason[:300], fact=OBJECTIVES_PATH)
+    adjustment = DreadAdjustment(dimension="damage", delta=values["damage"] - before, reason=reason[:300],
+                                 fact=OBJECTIVES_PATH)
+    dread = Dread(**values, adjustments=[*threat.dread.adjustments, adjustment])
+    return threat.model_copy(update={"dread": dread})
+
+
+def card_categories(kb: KnowledgeBase) -> dict[str, list[str]]:
+    return {ident: list(card.categories) for ident, card in kb.plot_cards.items()}
 
 
 def coverage(threats: list[Threat], named: list[NamedConcern],

@@ -195,9 +195,11 @@ def concerns_eval(
     path: Annotated[Path, typer.Argument(help="Labelled worst-case answers (YAML).")] = PROJECT_ROOT / "evals"
     / "concerns" / "dev.yaml",
     errors: Annotated[bool, typer.Option("--errors", help="List the answers read wrongly.")] = False,
+    patterns_only: Annotated[bool, typer.Option("--patterns-only", help="Without the classifier.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """How well the worst-case answer is read into named concerns (precision, recall, exact)."""
+    from app.concerns import default_classifier
     from app.evals.concerns import evaluate as evaluate_concerns
     from app.evals.concerns import load_answers
 
@@ -205,7 +207,7 @@ def concerns_eval(
         answers = load_answers(path)
     except (OSError, AttributeError, TypeError, ValueError, YAMLError) as exc:
         fail(f"{path}: cannot read worst-case answers ({exc})")
-    result = evaluate_concerns(answers)
+    result = evaluate_concerns(answers, None if patterns_only else default_classifier())
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "errors"}, indent=2))
         return

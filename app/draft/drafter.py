@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.concerns import NamedConcern, card_categories, stated_concerns, with_concerns
 from app.conditions import Match
 from app.draft.grounding import choose_mitigations, citations, mitigation_entry
 from app.draft.rules import FiredRule, RuleSet, ThreatTemplate
@@ -93,12 +94,14 @@ def draft_model(
     candidates += _from_plot4ai(kb, plot4ai_answers or {})
     if index is not None:
         candidates += _from_retrieval(profile, kb, index, candidates, llm_system)
-    merged = _focus(_merge(candidates, kb), kb)
+    named = stated_concerns(profile)
+    categories = card_categories(kb)
+    merged = _focus(_merge(candidates, kb), kb, named, categories)
     picture = build_system(profile)
     threats: list[Threat] = []
     mitigations: dict[str, Mitigation] = {}
     for cand in merged:
-        threat = _threat(cand, profile, kb, rules, picture.asset_components)
+        threat = with_concerns(_threat(cand, profile, kb, rules, picture.asset_components), named, categories)
         for mit_id in threat.mitigations:
             mitigation = mitigations.get(mit_id) or mitigation_entry(mit_id, kb)
             if threat.id not in mitigation.threats:
@@ -253,8 +256,10 @@ def _merge(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
     return [merged[k] for k in order]
 
 
-def _focus(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
-    """All required threats; proposed ones by descending default risk while the budget allows."""
+def _focus(candidates: list[Candidate], kb: KnowledgeBase, named: list[NamedConcern] | None = None,
+           categories: dict[str, list[str]] | None = None) -> list[Candidate]:
+    """All required threats; proposed ones by descending default risk while the budget allows
+    (among firm ones, those covering a worst case the user named come first)."""
     required = [c for c in candidates if c.level == "required"]
     proposed = [c for c in candidates if c.level != "required"]
     used = {t for c in required for t in c.template.atlas}
@@ -271,9 +276,14 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
         tech = next((kb.techniques[t] for t in c.template.atlas if t in kb.techniques), None)
         return -(sum(tech.dread.model_dump().values()) if tech else 25)
 
+    def named_worry(c: Candidate) -> bool:
+        t = c.template
+        return any(n.concern.covers(t.atlas, t.owasp, t.plot4ai, categories or {}) for n in named or [])
+
     kept: list[Candidate] = []
-    # Firm evidence before assumptions, then the riskier first.
-    for cand in sorted(proposed, key=lambda c: (c.assumed, c.origin is ThreatOrigin.RETRIEVAL, risk(c), c.key)):
+    # Firm evidence before assumptions, the user's named worst cases first, then the riskier first.
+    for cand in sorted(proposed, key=lambda c: (c.assumed, not named_worry(c), c.origin is ThreatOrigin.RETRIEVAL,
+                                                 risk(c), c.key)):
         new = [t for t in cand.template.atlas if t not in used]
         room = TECHNIQUE_BUDGET - len(used)
         if len(new) > room > 0:

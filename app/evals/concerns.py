@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.concerns import load_concerns, read_concerns
+from app.concerns import ConcernClassifier, load_concerns, read_concerns
 from app.yamlfile import read_yaml
 
 
@@ -43,12 +43,13 @@ def _ratio(a: int, b: int) -> float:
     return round(a / b, 4) if b else 1.0
 
 
-def evaluate(answers: list[LabelledAnswer]) -> dict[str, Any]:
+def evaluate(answers: list[LabelledAnswer], classifier: ConcernClassifier | None = None) -> dict[str, Any]:
+    """Scores of the reader (patterns, plus the classifier when given) on labelled answers."""
     per: dict[str, dict[str, int]] = {c.id: {"tp": 0, "fp": 0, "fn": 0} for c in load_concerns()}
     exact = 0
     errors: list[dict[str, Any]] = []
     for item in answers:
-        got = {n.concern.id for n in read_concerns(item.answer)}
+        got = {n.concern.id for n in read_concerns(item.answer, classifier=classifier)}
         for ident in got & item.concerns:
             per[ident]["tp"] += 1
         for ident in got - item.concerns:

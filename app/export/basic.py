@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from app.model import FactState, ThreatModel
+from app.model import FactState, ThreatModel, ThreatStatus
 from app.model.facts import FACT_PATHS, TEXT_FACT_PATHS, get_fact, get_text_fact
 
 LICENSES = {
@@ -97,6 +97,7 @@ def _scope_section(model: ThreatModel) -> list[str]:
         if fact.value:
             label = path.split(".", 1)[1].replace("_", " ").capitalize()
             out.append(f"- **{label}:** {_one_line(fact.value)}")
+    out += _worst_cases(model)
     known = [p for p in FACT_PATHS if get_fact(profile, p).state is not FactState.UNKNOWN]
     yes = [p for p in known if get_fact(profile, p).state is FactState.YES]
     no = [p for p in known if get_fact(profile, p).state is FactState.NO]
@@ -106,6 +107,23 @@ def _scope_section(model: ThreatModel) -> list[str]:
     if no:
         out.append(f"- **No:** {', '.join(f'`{p}`' for p in no)}")
     out.append("")
+    return out
+
+
+def _worst_cases(model: ThreatModel) -> list[str]:
+    """Each worst case the user named, with the threats that could lead there."""
+    from app.concerns import card_categories, coverage, stated_concerns
+    from app.kb.service import get_kb
+
+    named = stated_concerns(model.profile)
+    if not named:
+        return []
+    live = [t for t in model.threats_by_risk() if t.status is not ThreatStatus.REJECTED]
+    out = []
+    for concern, threats in coverage(live, named, card_categories(get_kb())):
+        ids = ", ".join(t.id for t in threats[:8]) + (f" and {len(threats) - 8} more" if len(threats) > 8 else "")
+        out.append(f"- **Worst case — {concern.concern.label}:** "
+                   + (f"covered by {ids}" if threats else "no threat covers it yet"))
     return out
 
 

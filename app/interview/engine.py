@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.concerns import OBJECTIVES_PATH, stated_concerns
 from app.interview.extract import CONFIDENCE_UNNAMED, Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
@@ -157,8 +158,10 @@ class InterviewEngine:
         step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
         self._mark_asked(state, step)
         texts = [p for p in asked_fills if p in TEXT_FACT_PATHS]
-        return Reply(_acknowledge(changed, updates, texts) + _ask(step), "answer", captured=updates, changed=changed,
-                     step=step,
+        worries = ([n.concern.label for n in stated_concerns(state.profile)]
+                   if OBJECTIVES_PATH in texts else None)
+        return Reply(_acknowledge(changed, updates, texts, worries) + _ask(step), "answer", captured=updates,
+                     changed=changed, step=step,
                      coverage=coverage(self.bank, state), notices=notices)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -256,13 +259,19 @@ TEXT_NOTED = {
 }
 
 
-def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate], texts: list[str] | None = None) -> str:
+def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate], texts: list[str] | None = None,
+                 worries: list[str] | None = None) -> str:
     stated = [u for u in changed if u.how != "implied"]
     unknown = [u for u in updates if u.state is FactState.UNKNOWN]
     parts: list[str] = []
     kept = [TEXT_NOTED.get(p, p) for p in texts or []]
     if kept:  # an open question's answer is kept in the user's own words, even when no fact changes
         parts.append(f"Noted, in your words: {' and '.join(kept)}.")
+    if worries:
+        parts.append(f"I read your worst case as: {'; '.join(worries)}. Threats that could lead there will "
+                     "score higher for damage in the draft.")
+    elif worries is not None:
+        parts.append("I could not match your worst case to a kind of threat; it stays in the scope in your words.")
     if stated:
         listed = "; ".join(describe_update(u) for u in stated[:8])
         more = f" (and {len(stated) - 8} more)" if len(stated) > 8 else ""
