@@ -54,6 +54,9 @@ eval: index
 	$(BIN)/threatscribe eval conversations evals/conversations
 	$(BIN)/threatscribe eval conversations evals/conversations_holdout
 	$(BIN)/threatscribe eval conversations evals/conversations_holdout2
+	$(BIN)/threatscribe eval concerns evals/concerns/dev.yaml
+	$(BIN)/threatscribe eval concerns evals/concerns/holdout.yaml
+	$(BIN)/threatscribe eval concerns evals/concerns/holdout2.yaml
 
 bench: index
 	$(BIN)/python benchmarks/kb_bench.py

@@ -242,7 +242,12 @@ def model_embedder(model_path: str) -> Embed:
 
 
 def stated_concerns(profile: SystemProfile) -> list[NamedConcern]:
+    """The user's worst cases: those they confirmed, else those read from their objectives answer."""
     text = profile.scope.security_objectives.value
+    confirmed = profile.scope.worst_cases
+    if confirmed is not None:
+        quote = (text or "confirmed by you")[:200]
+        return [NamedConcern(c, quote) for c in load_concerns() if c.id in confirmed]
     return read_concerns(text, classifier=default_classifier() if text else None)
 
 

@@ -98,6 +98,10 @@ class Scope(Strict):
     purpose: TextFact = _t("What the system does and for whom, in the user's words.")
     security_objectives: TextFact = _t("What must not go wrong (confidentiality, integrity, availability, safety).")
     out_of_scope: TextFact = _t("Parts of the system the user excluded from this threat model.")
+    worst_cases: list[str] | None = Field(
+        default=None, max_length=20,
+        description="Worst-case concern ids the user confirmed (knowledge/interview/concerns.yaml); "
+                    "None: read from security_objectives.")
 
 
 class Impact(Strict):

@@ -58,6 +58,27 @@ with right:
         words = f" — “{safe_text(fact.provenance[-1].quote)}”" if fact.provenance else ""
         unsure = " _(unsure)_" if fact.confidence < 0.6 else ""
         st.markdown(f"- **{fact.state.value}** · {fact_description(path)}{unsure}{words}")
+    scope = chat.state.profile.scope
+    if scope.security_objectives.value or scope.worst_cases is not None:
+        from app.concerns import load_concerns, stated_concerns
+
+        named = stated_concerns(chat.state.profile)
+        how = "you confirmed" if scope.worst_cases is not None else "read from your answer"
+        listed = "; ".join(n.concern.label for n in named) or "none recognised"
+        st.markdown(f"**Worst cases** ({how}): {listed}")
+        with st.expander("Correct the worst cases"):
+            catalogue = {c.id: c.label for c in load_concerns()}
+            chosen = st.multiselect("Worst cases", list(catalogue), default=[n.concern.id for n in named],
+                                    format_func=catalogue.__getitem__, key="edit_worst_cases")
+            if st.button("Save worst cases", key="edit_worst_cases_save"):
+                scope.worst_cases = list(chosen)
+                chat.save()
+                state.flash("Saved your worst cases. Re-draft so threats that lead there score higher.")
+                st.rerun()
+            if scope.worst_cases is not None and st.button("Read them from my answer again", key="reset_worst"):
+                scope.worst_cases = None
+                chat.save()
+                st.rerun()
     with st.expander("Correct a fact"):
         path = st.selectbox("Fact", FACT_PATHS, format_func=fact_description, key="edit_fact_path")
         current = get_fact(chat.state.profile, path).state.value
