@@ -109,13 +109,24 @@ def _coverage(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet,
                                message=f"Asset “{asset.name}” has no threat yet.",
                                suggested_fix="Check whether it needs one, or note why not."))
     live = [t for t in model.threats if t.status is not ThreatStatus.REJECTED]
-    for named, threats in coverage(live, stated_concerns(model.profile), card_categories(kb)):
-        if not threats:
-            out.append(Finding(rule_id="CHK-COV-005", severity=Severity.WARNING, facts=[OBJECTIVES_PATH],
-                               message=f"You named {named.concern.label} as a worst case (“{named.quote}”), "
-                                       "but no threat in the model covers it.",
-                               suggested_fix="Add a threat for it if it can happen to this system, or say in "
-                                             "the scope why it cannot."))
+    categories = card_categories(kb)
+    llm_system = is_llm_system(model.profile)
+    for named, threats in coverage(live, stated_concerns(model.profile), categories):
+        if threats:
+            continue
+        usual = [r for r in rules.rules if (llm_system or not r.threat.llm_only)
+                 and named.concern.covers(r.threat.atlas, r.threat.owasp, r.threat.plot4ai, categories)]
+        rules_out = [r for r in usual if not evaluate(r.when, model.profile)[0]]
+        hint = ""
+        if rules_out:
+            titles = "; ".join(f"“{r.threat.title}”" for r in rules_out[:2])
+            hint = (f" The threats that usually lead there ({titles}) were not drafted because your answers "
+                    "rule them out; check those answers.")
+        out.append(Finding(rule_id="CHK-COV-005", severity=Severity.WARNING, facts=[OBJECTIVES_PATH],
+                           message=(f"You named {named.concern.label} as a worst case (“{named.quote}”), "
+                                    f"but no threat in the model covers it.{hint}")[:2000],
+                           suggested_fix="Add a threat for it if it can happen to this system, or say in "
+                                         "the scope why it cannot."))
     return out
 
 

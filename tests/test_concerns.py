@@ -241,3 +241,18 @@ def test_eval_concerns_prints_numbers_and_rejects_bad_files(tmp_path: Path) -> N
         bad.write_text(text)
         result = CliRunner().invoke(cli, ["eval", "concerns", str(bad)])
         assert result.exit_code == 2 and "cannot read worst-case answers" in result.output
+
+
+def test_an_uncovered_worst_case_names_the_threats_the_answers_ruled_out(services) -> None:  # type: ignore[no-untyped-def]
+    from app.model import Fact, FactState, set_fact
+
+    state, _ = interview_from_texts(services, PUBLIC_MODEL)
+    for path in ("exposure.public", "exposure.api_access", "exposure.authentication"):
+        set_fact(state.profile, path, Fact(state=FactState.NO if path != "exposure.authentication" else FactState.YES,
+                                           confidence=1.0, provenance=[Provenance(turn=2, quote="internal only")]))
+    state.profile.scope.security_objectives = TextFact(value="The service going down before the 4am cutoff.")
+    model = draft_state(services, state, use_index=False)
+    assert not [t for t in model.threats if {"AML.T0029", "AML.T0034"} & set(t.atlas_techniques)]
+    findings = [f for f in model.findings if f.rule_id == "CHK-COV-005"]
+    assert findings and "going down" in findings[0].message
+    assert "Flood of requests" in findings[0].message and "rule them out" in findings[0].message
