@@ -256,3 +256,19 @@ def test_an_uncovered_worst_case_names_the_threats_the_answers_ruled_out(service
     findings = [f for f in model.findings if f.rule_id == "CHK-COV-005"]
     assert findings and "going down" in findings[0].message
     assert "Flood of requests" in findings[0].message and "rule them out" in findings[0].message
+
+
+def test_not_sure_to_a_text_question_is_not_kept_as_the_answer(services) -> None:  # type: ignore[no-untyped-def]
+    engine = InterviewEngine(services.extractor, services.bank, services.kb)
+    state = InterviewState()
+    engine.respond(state, PUBLIC_MODEL)
+    for _ in range(40):
+        if state.pending == "Q-OBJECTIVES":
+            reply = engine.respond(state, "I'm not sure.")
+            break
+        engine.respond(state, "I'm not sure.")
+    else:
+        pytest.fail("the interview never asked for the worst case")
+    assert state.profile.scope.security_objectives.value is None
+    assert state.profile.governance.affected_groups.value is None
+    assert "leave that open" in reply.text and "worst case" not in reply.text.split("\n\n")[0]

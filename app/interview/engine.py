@@ -157,10 +157,11 @@ class InterviewEngine:
                     state.settled.append(path)
         step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
         self._mark_asked(state, step)
-        texts = [p for p in asked_fills if p in TEXT_FACT_PATHS]
+        open_text = bool(BARE_UNSURE.match(text)) and any(p in TEXT_FACT_PATHS for p in asked_fills)
+        texts = [] if open_text else [p for p in asked_fills if p in TEXT_FACT_PATHS]
         worries = ([n.concern.label for n in stated_concerns(state.profile)]
                    if OBJECTIVES_PATH in texts else None)
-        return Reply(_acknowledge(changed, updates, texts, worries) + _ask(step), "answer", captured=updates,
+        return Reply(_acknowledge(changed, updates, texts, worries, open_text) + _ask(step), "answer", captured=updates,
                      changed=changed, step=step,
                      coverage=coverage(self.bank, state), notices=notices)
 
@@ -209,6 +210,8 @@ class InterviewEngine:
     def _text_answers(state: InterviewState, text: str, asked_fills: list[str], turn: int,
                       source: FactSource) -> None:
         targets = [p for p in asked_fills if p in TEXT_FACT_PATHS]
+        if BARE_UNSURE.match(text):  # "I'm not sure" is not a purpose, a worst case or a group of people
+            targets = []
         if state.user_turns == 1 and not state.profile.scope.purpose.value:
             targets = list(dict.fromkeys(["scope.purpose", *targets]))
         for path in targets:
@@ -251,6 +254,13 @@ def _first_sentences(text: str, limit: int = 400) -> str:
     return (out or text[:limit]).strip()
 
 
+BARE_UNSURE = re.compile(
+    r"^\W*(?:(?:i\s*(?:'?m|am)\s+|we\s*(?:'?re|are)\s+)?(?:not\s+(?:sure|certain)|unsure)|no\s+idea|"
+    r"(?:i|we)?\s*(?:do\s*n[o']?t|dont)\s+know|dunno|idk|n/?a|pass|skip|no\s+comment|can'?t\s+say|"
+    r"(?:i\s+)?have\s+no\s+idea)(?:\s+(?:yet|really|tbh|sorry))?\W*$",
+    re.IGNORECASE,
+)
+
 TEXT_NOTED = {
     "scope.purpose": "what the system does",
     "scope.security_objectives": "what must not go wrong",
@@ -260,7 +270,7 @@ TEXT_NOTED = {
 
 
 def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate], texts: list[str] | None = None,
-                 worries: list[str] | None = None) -> str:
+                 worries: list[str] | None = None, left_open: bool = False) -> str:
     stated = [u for u in changed if u.how != "implied"]
     unknown = [u for u in updates if u.state is FactState.UNKNOWN]
     parts: list[str] = []
@@ -279,6 +289,8 @@ def _acknowledge(changed: list[FactUpdate], updates: list[FactUpdate], texts: li
     if unknown:
         parts.append("No problem — I'll treat what you're unsure about as an open question and assume the "
                      "cautious answer for now.")
+    if not parts and left_open:
+        parts.append("No problem — I'll leave that open; you can come back to it any time.")
     if not parts:
         parts.append("Thanks. I didn't pick up anything new from that.")
     return " ".join(parts) + "\n\n"
