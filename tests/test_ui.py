@@ -156,3 +156,30 @@ def test_ui_keeps_working_and_says_so_when_the_llm_fails(workspace: Path) -> Non
         assert any("offline engine" in w.value for w in at.warning)
         assert "Noted" in texts(at)[-1]  # the offline reading stands; nothing lost
         assert any("A public chatbot on GPT-4o" in t for t in texts(at))
+
+
+def test_worst_case_reading_is_shown_and_can_be_corrected(workspace: Path) -> None:
+    at = run(AppTest.from_file(MAIN, default_timeout=180))
+    at.chat_input[0].set_value(DESCRIPTION)
+    run(at)
+    for _ in range(30):
+        if "worst thing" in texts(at)[-1]:
+            break
+        at.chat_input[0].set_value("I'm not sure.")
+        run(at)
+    else:
+        pytest.fail("the interview never asked for the worst case")
+    at.chat_input[0].set_value("Customer data getting out to strangers.")
+    run(at)
+    assert "I read your worst case as: private or confidential data getting out" in texts(at)[-1]
+    panel = [m.value for m in at.markdown if m.value.startswith("**Worst cases**")]
+    assert panel == ["**Worst cases** (read from your answer): private or confidential data getting out"]
+    at.multiselect(key="edit_worst_cases").set_value(["model_theft"])
+    at.button(key="edit_worst_cases_save").click()
+    run(at)
+    panel = [m.value for m in at.markdown if m.value.startswith("**Worst cases**")]
+    assert panel == ["**Worst cases** (you confirmed): someone copying or stealing the model"]
+    at.button(key="reset_worst").click()
+    run(at)
+    panel = [m.value for m in at.markdown if m.value.startswith("**Worst cases**")]
+    assert panel == ["**Worst cases** (read from your answer): private or confidential data getting out"]
