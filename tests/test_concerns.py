@@ -272,3 +272,24 @@ def test_not_sure_to_a_text_question_is_not_kept_as_the_answer(services) -> None
     assert state.profile.scope.security_objectives.value is None
     assert state.profile.governance.affected_groups.value is None
     assert "leave that open" in reply.text and "worst case" not in reply.text.split("\n\n")[0]
+
+
+def test_a_worst_case_volunteered_in_the_description_answers_that_question(services) -> None:  # type: ignore[no-untyped-def]
+    engine = InterviewEngine(services.extractor, services.bank, services.kb)
+    state = InterviewState()
+    engine._mark_asked(state, engine.opening(state))
+    reply = engine.respond(state, PUBLIC_MODEL + " What keeps me up at night is a rival cloning the model.")
+    assert state.profile.scope.security_objectives.value == "What keeps me up at night is a rival cloning the model."
+    assert "I read your worst case as: someone copying or stealing the model" in reply.text
+    asked = []
+    for _ in range(40):
+        if state.pending is None:
+            break
+        asked.append(state.pending)
+        engine.respond(state, "I'm not sure.")
+    assert "Q-OBJECTIVES" not in asked
+
+    plain = InterviewState()
+    engine._mark_asked(plain, engine.opening(plain))
+    reply = engine.respond(plain, PUBLIC_MODEL)
+    assert plain.profile.scope.security_objectives.value is None and "worst case" not in reply.text

@@ -141,7 +141,7 @@ class InterviewEngine:
             known = {u.path for u in updates}
             updates += [u for u in llm_updates if u.path not in known]
         updates += self._unnamed_options(state, updates)
-        self._text_answers(state, text, asked_fills, turn, source)
+        volunteered = self._text_answers(state, text, asked_fills, turn, source)
         correcting = bool(CORRECTION.search(text))
         direct = frozenset(asked_fills) if state.pending and state.contradiction is None else frozenset()
         changed, conflict = apply_updates(state, updates, turn, source, correcting, direct)
@@ -158,7 +158,7 @@ class InterviewEngine:
         step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
         self._mark_asked(state, step)
         open_text = bool(BARE_UNSURE.match(text)) and any(p in TEXT_FACT_PATHS for p in asked_fills)
-        texts = [] if open_text else [p for p in asked_fills if p in TEXT_FACT_PATHS]
+        texts = [] if open_text else [p for p in asked_fills if p in TEXT_FACT_PATHS] + volunteered
         worries = ([n.concern.label for n in stated_concerns(state.profile)]
                    if OBJECTIVES_PATH in texts else None)
         return Reply(_acknowledge(changed, updates, texts, worries, open_text) + _ask(step), "answer", captured=updates,
@@ -208,7 +208,8 @@ class InterviewEngine:
 
     @staticmethod
     def _text_answers(state: InterviewState, text: str, asked_fills: list[str], turn: int,
-                      source: FactSource) -> None:
+                      source: FactSource) -> list[str]:
+        """Keep answers to open questions in the user's words; returns the text facts set unasked."""
         targets = [p for p in asked_fills if p in TEXT_FACT_PATHS]
         if BARE_UNSURE.match(text):  # "I'm not sure" is not a purpose, a worst case or a group of people
             targets = []
@@ -217,6 +218,14 @@ class InterviewEngine:
         for path in targets:
             value = text if path != "scope.purpose" or len(text) < 600 else _first_sentences(text)
             set_text(state, path, value, turn, source)
+        if OBJECTIVES_PATH in targets or state.profile.scope.security_objectives.value:
+            return []
+        worry = _worry_sentences(text)
+        if not worry:
+            return []
+        # A worst case volunteered before it was asked ("the nightmare is ...") answers that question.
+        set_text(state, OBJECTIVES_PATH, worry, turn, source)
+        return [OBJECTIVES_PATH]
 
     def _mark_asked(self, state: InterviewState, step: NextStep) -> None:
         if step.kind == "question" and step.question_id:
@@ -252,6 +261,22 @@ def _first_sentences(text: str, limit: int = 400) -> str:
             break
         out += sentence + " "
     return (out or text[:limit]).strip()
+
+
+WORRY = re.compile(
+    r"\bworst(?:[- ]case| thing| outcome| scenario| that could happen)\b|\b(?:biggest|main|real|greatest|"
+    r"only|top) (?:worry|fear|concern|risk)\b|\bnightmare\b|\bkeeps? me (?:up|awake) at night\b|"
+    r"\bwhat (?:really )?(?:scares|worries|frightens) (?:me|us)\b|\b(?:i|we)(?:'m|'re| am| are)? "
+    r"(?:really |most |mostly |mainly )?(?:worried|scared|afraid|terrified|concerned) (?:about|that|of)\b|"
+    r"\b(?:i|we) (?:really )?(?:worry|fear) (?:about|that)\b",
+    re.IGNORECASE,
+)
+
+
+def _worry_sentences(text: str) -> str:
+    """The sentences of a message that state a worst case, or ''."""
+    sentences = re.split(r"(?<=[.!?])\s+|\n+", text.strip())
+    return " ".join(s for s in sentences if WORRY.search(s))[:1000]
 
 
 BARE_UNSURE = re.compile(
