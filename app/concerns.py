@@ -60,7 +60,9 @@ WAVE_OFF = re.compile(r"^(whatever|meh|nah|not really|no|who cares|fine|not a (b
                       re.IGNORECASE)
 CLAUSE_SPLIT = re.compile(
     r"[.;!?\n]+|\s+(?:but|whereas|while|although|though|however|except that|what (?:really )?(?:scares|worries|"
-    r"keeps) (?:me|us))\s+|\s+[-–—]\s+|,\s*(?:but|though|however)\s+",
+    r"keeps) (?:me|us))\s+|\s+[-–—]\s+|,\s*(?:but|though|however|or|and also|and|plus)\s+"
+    # "a leak or a competitor copying the model": two worries in one sentence
+    r"|\s+(?:or|and) (?=(?:a|an|the|someone|somebody|people|our|their|competitors?|attackers?|hackers?)\b)",
     re.IGNORECASE,
 )
 
@@ -77,6 +79,18 @@ class Concern(BaseModel):
     owasp: list[str] = Field(default_factory=list)
     plot4ai_categories: list[str] = Field(default_factory=list)
     sounds_like: list[str] = Field(default_factory=list, description="Plain sentences naming this worry.")
+    implies: list[str] = Field(default_factory=list,
+                               description="Yes/no facts that naming this worst case implies (set only when unknown).")
+
+    @field_validator("implies")
+    @classmethod
+    def _facts_exist(cls, value: list[str]) -> list[str]:
+        from app.model.facts import FACT_PATHS
+
+        unknown = [p for p in value if p not in FACT_PATHS]
+        if unknown:
+            raise ValueError(f"unknown fact path(s) {unknown}")
+        return value
 
     @field_validator("patterns")
     @classmethod

@@ -97,7 +97,10 @@ def test_odd_answers_never_fail_and_name_nothing_spurious(text: str) -> None:
 
 def test_clauses_split_on_sentences_and_contrasts() -> None:
     assert clauses("An outage is fine. But a leak would be bad; and a bill too") == [
-        "An outage is fine", "a leak would be bad", "and a bill too"]
+        "An outage is fine", "a leak would be bad", "a bill too"]
+    assert clauses("a farmer losing a season, or a competitor lifting the model out of the app") == [
+        "a farmer losing a season", "a competitor lifting the model out of the app"]
+    assert clauses("customer data and passwords getting out") == ["customer data and passwords getting out"]
 
 
 # -- reading the answer (classifier) ------------------------------------------------------------

@@ -69,7 +69,11 @@ class Candidate:
 
 def fact_references(profile: SystemProfile, matches: list[Match]) -> list[FactReference]:
     refs: list[FactReference] = []
+    seen: set[str] = set()
     for match in matches:
+        if match.path in seen:  # a fact matched in two branches of a condition is one piece of evidence
+            continue
+        seen.add(match.path)
         fact = get_fact(profile, match.path)
         quote = fact.provenance[-1].quote if fact.provenance else None
         turn = fact.provenance[-1].turn if fact.provenance else None
@@ -316,7 +320,7 @@ def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: R
     template = cand.template
     techniques = [t for t in template.atlas if t in kb.techniques]
     system = profile.name if profile.name != "Untitled AI system" else "your system"
-    facts_said = [f"“{ref.quote}”" for why in cand.why for ref in why.facts if ref.quote][:3]
+    facts_said = list(dict.fromkeys(f"“{ref.quote}”" for why in cand.why for ref in why.facts if ref.quote))[:3]
     description = template.description.strip()
     if facts_said:
         description += f" This applies to {system} because you told us: {'; '.join(facts_said)}."

@@ -6,7 +6,7 @@ import csv
 import io
 
 from app.model import FactState, ThreatModel, ThreatStatus
-from app.model.facts import FACT_PATHS, TEXT_FACT_PATHS, get_fact, get_text_fact
+from app.model.facts import FACT_PATHS, TEXT_FACT_PATHS, fact_description, get_fact, get_text_fact
 
 LICENSES = {
     "MITRE ATLAS": "Apache-2.0",
@@ -83,10 +83,20 @@ def to_markdown(model: ThreatModel, diagram: str | None = None) -> str:
     for assumption in model.assumptions:
         out.append(f"- **Assumed:** {_one_line(assumption.statement)} — *to settle:* {_one_line(assumption.question)}")
     for question in model.open_questions:
-        out.append(f"- **Open:** {_one_line(question.question)}")
+        out.append(f"- **Open:** {_open_question(question.question, question.facts)}")
     out += ["", "## 8. Sources and licences", ""]
     out += _sources_section(model)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _open_question(text: str, facts: list[str]) -> str:
+    """The question's lead (without its list of examples) and the facts it would still settle."""
+    head = _one_line(text.split(" (", 1)[0]) if len(text) > 120 else _one_line(text)
+    known = [fact_description(p).rstrip(".") for p in facts if p in FACT_PATHS]
+    if not known:
+        return head
+    shown = "; ".join(k[:1].lower() + k[1:] for k in known[:5]) + ("; …" if len(known) > 5 else "")
+    return f"{head} — *still unknown:* {_one_line(shown)}"
 
 
 def _scope_section(model: ThreatModel) -> list[str]:

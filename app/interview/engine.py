@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.concerns import OBJECTIVES_PATH, stated_concerns
+from app.concerns import OBJECTIVES_PATH, NamedConcern, stated_concerns
 from app.interview.extract import CONFIDENCE_UNNAMED, Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
@@ -142,6 +142,10 @@ class InterviewEngine:
             updates += [u for u in llm_updates if u.path not in known]
         updates += self._unnamed_options(state, updates)
         volunteered = self._text_answers(state, text, asked_fills, turn, source)
+        open_text = bool(BARE_UNSURE.match(text)) and any(p in TEXT_FACT_PATHS for p in asked_fills)
+        texts = [] if open_text else [p for p in asked_fills if p in TEXT_FACT_PATHS] + volunteered
+        named = stated_concerns(state.profile) if OBJECTIVES_PATH in texts else None
+        updates += _implied_by_worst_case(state, named or [], updates)
         correcting = bool(CORRECTION.search(text))
         direct = frozenset(asked_fills) if state.pending and state.contradiction is None else frozenset()
         changed, conflict = apply_updates(state, updates, turn, source, correcting, direct)
@@ -157,10 +161,7 @@ class InterviewEngine:
                     state.settled.append(path)
         step = next_step(self.bank, state, self.kb, last_answer_was_vague=vague)
         self._mark_asked(state, step)
-        open_text = bool(BARE_UNSURE.match(text)) and any(p in TEXT_FACT_PATHS for p in asked_fills)
-        texts = [] if open_text else [p for p in asked_fills if p in TEXT_FACT_PATHS] + volunteered
-        worries = ([n.concern.label for n in stated_concerns(state.profile)]
-                   if OBJECTIVES_PATH in texts else None)
+        worries = [n.concern.label for n in named] if named is not None else None
         return Reply(_acknowledge(changed, updates, texts, worries, open_text) + _ask(step), "answer", captured=updates,
                      changed=changed, step=step,
                      coverage=coverage(self.bank, state), notices=notices)
@@ -271,6 +272,19 @@ WORRY = re.compile(
     r"\b(?:i|we) (?:really )?(?:worry|fear) (?:about|that)\b",
     re.IGNORECASE,
 )
+
+
+def _implied_by_worst_case(state: InterviewState, named: list[NamedConcern],
+                           updates: list[FactUpdate]) -> list[FactUpdate]:
+    """Facts a named worst case implies ("a rival copying the model" -> the model is valuable), when unknown."""
+    taken = {u.path for u in updates}
+    out: list[FactUpdate] = []
+    for item in named:
+        for path in item.concern.implies:
+            if path not in taken and get_fact(state.profile, path).state is FactState.UNKNOWN:
+                out.append(FactUpdate(path, FactState.YES, 0.7, item.quote, "implied"))
+                taken.add(path)
+    return out
 
 
 def _worry_sentences(text: str) -> str:
