@@ -296,3 +296,45 @@ def test_a_worst_case_volunteered_in_the_description_answers_that_question(servi
     engine._mark_asked(plain, engine.opening(plain))
     reply = engine.respond(plain, PUBLIC_MODEL)
     assert plain.profile.scope.security_objectives.value is None and "worst case" not in reply.text
+
+
+def _answer_worst_case(services, description: str, worst: str, before=None):  # type: ignore[no-untyped-def]
+    engine = InterviewEngine(services.extractor, services.bank, services.kb)
+    state = InterviewState()
+    engine.respond(state, description)
+    if before is not None:
+        before(state)
+    for _ in range(40):
+        if state.pending == "Q-OBJECTIVES":
+            return state, engine.respond(state, worst)
+        engine.respond(state, "I'm not sure.")
+    pytest.fail("the interview never asked for the worst case")
+
+
+def test_a_worst_case_settles_the_facts_it_implies_only_when_unknown(services) -> None:  # type: ignore[no-untyped-def]
+    from app.interview.state import edit_fact
+    from app.model import FactState, get_fact
+
+    description = "Our phone app runs a plant-disease image classifier on the device. Anyone can install it."
+    state, _ = _answer_worst_case(services, description, "A competitor copying the model, or a farmer getting hurt.")
+    valuable = get_fact(state.profile, "model.proprietary_valuable")
+    assert valuable.state is FactState.YES and valuable.provenance[-1].quote.startswith("A competitor copying")
+    assert get_fact(state.profile, "impact.safety_critical").state is FactState.YES
+
+    def said_no(st: InterviewState) -> None:
+        edit_fact(st, "model.proprietary_valuable", FactState.NO, st.user_turns)
+
+    state, _ = _answer_worst_case(services, description, "A competitor copying the model.", before=said_no)
+    assert get_fact(state.profile, "model.proprietary_valuable").state is FactState.NO
+
+
+def test_a_fact_matched_twice_by_a_rule_is_one_piece_of_evidence(services) -> None:  # type: ignore[no-untyped-def]
+    state, _ = _answer_worst_case(services, PUBLIC_MODEL, "A competitor copying the model.")
+    model = draft_state(services, state, use_index=False)
+    for threat in model.threats:
+        for why in threat.why_applies:
+            paths = [ref.path for ref in why.facts]
+            assert len(paths) == len(set(paths)), threat.id
+        quotes = threat.description.split("because you told us:", 1)[-1]
+        parts = [p.strip(" .;") for p in quotes.split("”;")]
+        assert len(parts) == len(set(parts)), threat.id
