@@ -267,9 +267,13 @@ def test_the_worst_case_and_out_of_scope_answers_are_kept_as_words_not_read_as_f
                              ("Q-OUT-OF-SCOPE", "The webshop platform on AWS and the public website, other teams.")):
         state.pending = question
         reply = engine.respond(state, answer)
-        assert reply.captured == [] and "in your words" in reply.text
-    assert get_fact(state.profile, "model.proprietary_valuable").state is FactState.UNKNOWN
+        # the pattern extractor does not read these answers; only what a named worst case implies is set
+        assert all(u.how == "implied" for u in reply.captured) and "in your words" in reply.text
+    # fearing a copy of the model says the model is valuable to you (a worst case's implication)...
+    assert get_fact(state.profile, "model.proprietary_valuable").state is FactState.YES
+    # ...but no other fact is read from these answers' words
     assert get_fact(state.profile, "model.hosting_cloud").state is FactState.UNKNOWN
+    assert get_fact(state.profile, "data.personal_data").state is FactState.UNKNOWN
     assert state.profile.scope.out_of_scope.value.startswith("The webshop platform")
 
 
