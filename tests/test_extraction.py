@@ -35,6 +35,13 @@ def test_many_facts_from_one_description() -> None:
         ("Nothing is retrained, the model has been frozen since launch.", "data.retraining", FactState.NO),
         ("No uploads, just a text box.", "exposure.uploads", FactState.NO),
         ("we crawl news sites every night for training data", "data.source_scraped_web", FactState.YES),
+        ("every quarter we retrain on user photos", "data.source_user_provided", FactState.YES),
+        ("clips are uploaded so we can retrain the model", "data.source_user_provided", FactState.YES),
+        ("We don't use the conversations to train anything.", "data.source_user_provided", FactState.NO),
+        ("images labelled by contract radiologists in another country", "data.labelling_external", FactState.YES),
+        ("It can tell them their balance and move up to 500 euros between accounts.", "exposure.outputs_actions",
+         FactState.YES),
+        ("spoken answers and actions", "exposure.outputs_actions", FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
