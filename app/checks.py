@@ -81,6 +81,15 @@ def _coverage(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet,
         out.append(Finding(rule_id="CHK-COV-001", severity=Severity.ERROR, facts=[m.path for m in fired.matches],
                            message=f"Required threat missing: {rule.threat.title} (rule {rule.id}).",
                            suggested_fix="Run the rules pass with --fix, or add the threat."))
+    left_out = [f.rule for f in rules.fire(model.profile) if f.rule.level == "proposed" and f.rule.id not in keys
+                and not (f.rule.threat.llm_only and not llm_system)]
+    if left_out:
+        titles = "; ".join(f"“{r.threat.title}” ({', '.join(r.threat.atlas[:2]) or r.id})" for r in left_out[:5])
+        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        out.append(Finding(rule_id="CHK-COV-006", severity=Severity.INFO,
+                           message=(f"{len(left_out)} further threat(s) fit your answers but were left out to keep "
+                                    f"the model focused: {titles}{more}.")[:2000],
+                           suggested_fix="Add any that matter to you with “Add a threat”; the rest stay out."))
     cards = {c for t in model.threats for c in t.plot4ai_cards}
     for card_id, answer in answers.items():
         card = kb.plot_cards.get(card_id)

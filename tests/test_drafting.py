@@ -182,3 +182,13 @@ def test_focus_keeps_a_proposed_threat_with_the_techniques_that_fit(services) ->
     rivals = [cand("R-A", [ids[budget + 3]], "proposed"), cand("R-B", [ids[budget + 4]], "proposed")]
     chosen = {c.key for c in drafter._focus([*required, *rivals], kb)} - {c.key for c in required}
     assert len(chosen) == 1
+
+
+def test_rules_pass_lists_proposed_threats_left_out_of_the_model(services, rag_model) -> None:  # type: ignore[no-untyped-def]
+    model = rag_model.model_copy(deep=True)
+    proposed = {r.id: r for r in services.rules.rules if r.level == "proposed"}
+    dropped = next(t for t in model.threats if t.key.split("|")[0] in proposed)
+    rule = proposed[dropped.key.split("|")[0]]
+    model.threats = [t for t in model.threats if t.id != dropped.id]
+    finding = next(f for f in run_checks(model, services.kb, services.rules) if f.rule_id == "CHK-COV-006")
+    assert finding.severity.value == "info" and rule.threat.title in finding.message

@@ -4,6 +4,7 @@ deduplicated, explained, mitigated and scored. Deterministic; an LLM may only ad
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -100,7 +101,11 @@ def draft_model(
         candidates += _from_retrieval(profile, kb, index, candidates, llm_system)
     named = stated_concerns(profile)
     categories = card_categories(kb)
-    merged = _focus(_merge(candidates, kb), kb, named, categories)
+    def adjusted_risk(c: Candidate) -> float:
+        techniques = [t for t in c.template.atlas if t in kb.techniques]
+        return score(kb, profile, techniques, c.template.stride, c.template.assets, rules.dread_adjustments).score
+
+    merged = _focus(_merge(candidates, kb), kb, named, categories, adjusted_risk)
     picture = build_system(profile)
     threats: list[Threat] = []
     mitigations: dict[str, Mitigation] = {}
@@ -261,7 +266,8 @@ def _merge(candidates: list[Candidate], kb: KnowledgeBase) -> list[Candidate]:
 
 
 def _focus(candidates: list[Candidate], kb: KnowledgeBase, named: list[NamedConcern] | None = None,
-           categories: dict[str, list[str]] | None = None) -> list[Candidate]:
+           categories: dict[str, list[str]] | None = None,
+           risk_of: Callable[[Candidate], float] | None = None) -> list[Candidate]:
     """All required threats; proposed ones by descending default risk while the budget allows
     (among firm ones, those covering a worst case the user named come first)."""
     required = [c for c in candidates if c.level == "required"]
@@ -277,6 +283,8 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase, named: list[NamedConc
                 break
 
     def risk(c: Candidate) -> float:
+        if risk_of is not None:  # the score the user will see, with the facts' adjustments
+            return -risk_of(c)
         tech = next((kb.techniques[t] for t in c.template.atlas if t in kb.techniques), None)
         return -(sum(tech.dread.model_dump().values()) if tech else 25)
 
