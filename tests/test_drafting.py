@@ -192,3 +192,22 @@ def test_rules_pass_lists_proposed_threats_left_out_of_the_model(services, rag_m
     model.threats = [t for t in model.threats if t.id != dropped.id]
     finding = next(f for f in run_checks(model, services.kb, services.rules) if f.rule_id == "CHK-COV-006")
     assert finding.severity.value == "info" and rule.threat.title in finding.message
+
+
+def test_a_threat_with_no_atlas_technique_starts_from_its_own_dread(services) -> None:  # type: ignore[no-untyped-def]
+    from app.draft.drafter import draft_model
+    from app.model import Fact, SystemProfile
+
+    rule = next(r for r in services.rules.rules if r.id == "R-PF-BIAS")
+    assert rule.threat.dread is not None and not rule.threat.atlas
+    profile = SystemProfile(name="Screener")
+    for path, state in (("impact.decisions_about_people", FactState.YES), ("governance.fairness_assessed", FactState.NO),
+                        ("model.kind_classifier", FactState.YES)):
+        set_fact(profile, path, Fact(state=state, confidence=1.0))
+    model = draft_model(profile, services.kb, services.rules)
+    bias = next(t for t in model.threats if t.key.startswith("R-PF-BIAS"))
+    moved = {a.dimension for a in bias.dread.adjustments}
+    for dimension in ("damage", "reproducibility", "exploitability", "affected_users", "discoverability"):
+        if dimension not in moved:
+            assert getattr(bias.dread, dimension) == getattr(rule.threat.dread, dimension), dimension
+    assert bias.dread.reproducibility != 5 or "reproducibility" in moved  # not the neutral default

@@ -103,7 +103,8 @@ def draft_model(
     categories = card_categories(kb)
     def adjusted_risk(c: Candidate) -> float:
         techniques = [t for t in c.template.atlas if t in kb.techniques]
-        return score(kb, profile, techniques, c.template.stride, c.template.assets, rules.dread_adjustments).score
+        return score(kb, profile, techniques, c.template.stride, c.template.assets, rules.dread_adjustments,
+                     c.template.dread).score
 
     merged = _focus(_merge(candidates, kb), kb, named, categories, adjusted_risk)
     picture = build_system(profile)
@@ -344,7 +345,8 @@ def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: R
         maestro_layer=template.maestro,
         affected_assets=[f"asset-{a}" for a in template.assets],
         affected_components=components,
-        dread=score(kb, profile, techniques, template.stride, template.assets, rules.dread_adjustments),
+        dread=score(kb, profile, techniques, template.stride, template.assets, rules.dread_adjustments,
+                    template.dread),
         mitigations=choose_mitigations(kb, techniques, template.plot4ai, template.owasp),
         citations=citations(kb, techniques, template.plot4ai, template.owasp),
         why_applies=cand.why,

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.conditions import Condition, Match, evaluate, facts_in
+from app.kb.entries import Dread as KbDread
 from app.model import AssetKind, MaestroLayer, Stride, SystemProfile
 from app.yamlfile import read_yaml
 
@@ -96,6 +97,8 @@ class ThreatTemplate(BaseModel):
     maestro: MaestroLayer | None = Field(default=None, description="MAESTRO layer for agentic threats.")
     assets: list[str] = Field(min_length=1, description="Keys of ASSETS.")
     llm_only: bool = Field(default=False, description="Only meaningful for LLM/agent systems.")
+    dread: KbDread | None = Field(default=None, description="Default DREAD for a threat with no ATLAS technique "
+                                                            "(otherwise the main technique's profile is used).")
 
     @field_validator("assets")
     @classmethod

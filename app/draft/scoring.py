@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.conditions import evaluate
 from app.draft.rules import DreadAdjustmentRule
+from app.kb.entries import Dread as KbDread
 from app.kb.loader import KnowledgeBase
 from app.model import Dread, DreadAdjustment, Stride, SystemProfile
 
@@ -21,8 +22,11 @@ def base_scores(kb: KnowledgeBase, techniques: list[str]) -> dict[str, int]:
 
 
 def score(kb: KnowledgeBase, profile: SystemProfile, techniques: list[str], stride: list[Stride],
-          assets: list[str], adjustments: list[DreadAdjustmentRule]) -> Dread:
+          assets: list[str], adjustments: list[DreadAdjustmentRule], default: KbDread | None = None) -> Dread:
+    """Base: the main technique's profile; for a threat with no technique, the template's own default."""
     values = base_scores(kb, techniques)
+    if default is not None and not any(kb.techniques.get(t) and kb.techniques[t].prose for t in techniques):
+        values = {d: int(getattr(default, d)) for d in DIMENSIONS}
     applied: list[DreadAdjustment] = []
     for rule in adjustments:
         if rule.stride and not set(rule.stride) & set(stride):
