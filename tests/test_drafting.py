@@ -201,8 +201,8 @@ def test_a_threat_with_no_atlas_technique_starts_from_its_own_dread(services) ->
     rule = next(r for r in services.rules.rules if r.id == "R-PF-BIAS")
     assert rule.threat.dread is not None and not rule.threat.atlas
     profile = SystemProfile(name="Screener")
-    for path, state in (("impact.decisions_about_people", FactState.YES), ("governance.fairness_assessed", FactState.NO),
-                        ("model.kind_classifier", FactState.YES)):
+    for path, state in (("impact.decisions_about_people", FactState.YES),
+                        ("governance.fairness_assessed", FactState.NO), ("model.kind_classifier", FactState.YES)):
         set_fact(profile, path, Fact(state=state, confidence=1.0))
     model = draft_model(profile, services.kb, services.rules)
     bias = next(t for t in model.threats if t.key.startswith("R-PF-BIAS"))

@@ -42,10 +42,15 @@ def test_many_facts_from_one_description() -> None:
         ("It can tell them their balance and move up to 500 euros between accounts.", "exposure.outputs_actions",
          FactState.YES),
         ("spoken answers and actions", "exposure.outputs_actions", FactState.YES),
+        ("It helps managers make promotion decisions.", "impact.decisions_about_people", FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
     assert facts(text)[path] is state
+
+
+def test_retail_promotions_are_not_decisions_about_people() -> None:
+    assert "impact.decisions_about_people" not in facts("Suppliers upload their own promotion plans.")
 
 
 def test_hedging_lowers_confidence() -> None:
