@@ -97,8 +97,9 @@ class ThreatTemplate(BaseModel):
     maestro: MaestroLayer | None = Field(default=None, description="MAESTRO layer for agentic threats.")
     assets: list[str] = Field(min_length=1, description="Keys of ASSETS.")
     llm_only: bool = Field(default=False, description="Only meaningful for LLM/agent systems.")
-    dread: KbDread | None = Field(default=None, description="Default DREAD for a threat with no ATLAS technique "
-                                                            "(otherwise the main technique's profile is used).")
+    dread: KbDread | None = Field(default=None, description="Default DREAD of this threat (a threat with no ATLAS "
+                                                            "technique, or a concrete attack that differs from its "
+                                                            "technique's generic profile); else the main technique's.")
 
     @field_validator("assets")
     @classmethod

@@ -23,9 +23,10 @@ def base_scores(kb: KnowledgeBase, techniques: list[str]) -> dict[str, int]:
 
 def score(kb: KnowledgeBase, profile: SystemProfile, techniques: list[str], stride: list[Stride],
           assets: list[str], adjustments: list[DreadAdjustmentRule], default: KbDread | None = None) -> Dread:
-    """Base: the main technique's profile; for a threat with no technique, the template's own default."""
+    """Base: the template's own default when it has one (a threat with no technique, or one whose concrete
+    attack differs from its technique's generic profile), else the main technique's profile."""
     values = base_scores(kb, techniques)
-    if default is not None and not any(kb.techniques.get(t) and kb.techniques[t].prose for t in techniques):
+    if default is not None:
         values = {d: int(getattr(default, d)) for d in DIMENSIONS}
     applied: list[DreadAdjustment] = []
     for rule in adjustments:
