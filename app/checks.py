@@ -124,7 +124,7 @@ def _coverage(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet,
         if threats:
             continue
         usual = [r for r in rules.rules if (llm_system or not r.threat.llm_only)
-                 and named.concern.covers(r.threat.atlas, r.threat.owasp, r.threat.plot4ai, categories)]
+                 and named.concern.covers(r.threat.atlas, r.threat.owasp, r.threat.plot4ai, categories, {r.id})]
         rules_out = [r for r in usual if not evaluate(r.when, model.profile)[0]]
         hint = ""
         if rules_out:

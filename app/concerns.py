@@ -78,6 +78,7 @@ class Concern(BaseModel):
     techniques: list[str] = Field(default_factory=list)
     owasp: list[str] = Field(default_factory=list)
     plot4ai_categories: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description="Rules whose threats cover it whatever they cite.")
     sounds_like: list[str] = Field(default_factory=list, description="Plain sentences naming this worry.")
     implies: list[str] = Field(default_factory=list,
                                description="Yes/no facts that naming this worst case implies (set only when unknown).")
@@ -103,7 +104,9 @@ class Concern(BaseModel):
         return value
 
     def covers(self, techniques: list[str], owasp: list[str], cards: list[str],
-               card_categories: dict[str, list[str]]) -> bool:
+               card_categories: dict[str, list[str]], rule_ids: set[str] | None = None) -> bool:
+        if rule_ids and rule_ids & set(self.rules):
+            return True
         if any(_technique_in(t, self.techniques) for t in techniques):
             return True
         if set(owasp) & set(self.owasp):
@@ -112,7 +115,8 @@ class Concern(BaseModel):
         return any(wanted & set(card_categories.get(card, [])) for card in cards)
 
     def covered_by(self, threat: Threat, card_categories: dict[str, list[str]]) -> bool:
-        return self.covers(threat.atlas_techniques, threat.owasp_llm, threat.plot4ai_cards, card_categories)
+        rule_ids = {threat.key.split("|", 1)[0]} | {w.rule_id for w in threat.why_applies if w.rule_id}
+        return self.covers(threat.atlas_techniques, threat.owasp_llm, threat.plot4ai_cards, card_categories, rule_ids)
 
 
 class ConcernFile(BaseModel):

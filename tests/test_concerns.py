@@ -49,7 +49,8 @@ def test_every_concern_cites_only_ids_and_categories_the_knowledge_base_has(serv
     concerns = load_concerns()
     assert len({c.id for c in concerns}) == len(concerns) >= 10
     for concern in concerns:
-        assert concern.techniques or concern.owasp or concern.plot4ai_categories, concern.id
+        assert concern.techniques or concern.owasp or concern.plot4ai_categories or concern.rules, concern.id
+        assert set(concern.rules) <= {r.id for r in services.rules.rules}, concern.id
         assert set(concern.techniques) <= set(kb.techniques), concern.id
         assert set(concern.owasp) <= set(kb.owasp), concern.id
         assert set(concern.plot4ai_categories) <= categories, concern.id

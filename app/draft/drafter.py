@@ -291,7 +291,8 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase, named: list[NamedConc
 
     def named_worry(c: Candidate) -> bool:
         t = c.template
-        return any(n.concern.covers(t.atlas, t.owasp, t.plot4ai, categories or {}) for n in named or [])
+        rule_ids = {c.key.split("|", 1)[0]} | {w.rule_id for w in c.why if w.rule_id}
+        return any(n.concern.covers(t.atlas, t.owasp, t.plot4ai, categories or {}, rule_ids) for n in named or [])
 
     kept: list[Candidate] = []
     # Firm evidence before assumptions, the user's named worst cases first, then the riskier first.
