@@ -108,8 +108,7 @@ def test_clauses_split_on_sentences_and_contrasts() -> None:
 def test_the_classifier_reads_worries_the_patterns_miss() -> None:
     classifier = default_classifier()
     assert classifier is not None
-    for text, concern in (("Our monthly invoice from the model provider arrives with an extra zero.", "outage_or_cost"),
-                          ("The forklift backs into a picker in aisle nine.", "physical_harm")):
+    for text, concern in (("A stranger hears my mother's test results read out on the phone.", "data_leak"),):
         assert ids(text) == []  # no pattern words...
         assert concern in ids(text, classifier)  # ...but the meaning is there
     probs = classifier.probabilities(["a data leak", "nothing at all"])
