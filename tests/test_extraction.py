@@ -43,14 +43,21 @@ def test_many_facts_from_one_description() -> None:
          FactState.YES),
         ("spoken answers and actions", "exposure.outputs_actions", FactState.YES),
         ("It helps managers make promotion decisions.", "impact.decisions_about_people", FactState.YES),
+        ("It is supposed to ask a human before resetting MFA, but that's just in the prompt.", "llm.human_approval",
+         FactState.NO),
+        ("Actions go to our SIEM. Nobody reviews them unless something breaks.", "operations.monitoring",
+         FactState.NO),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
     assert facts(text)[path] is state
 
 
-def test_retail_promotions_are_not_decisions_about_people() -> None:
+def test_look_alike_words_set_nothing() -> None:
     assert "impact.decisions_about_people" not in facts("Suppliers upload their own promotion plans.")
+    assert "llm.multi_agent" not in facts("python, langgraph, pinned.")  # one agent can use LangGraph
+    assert "exposure.admin_interface" not in facts("It uses the Okta admin API and the Google admin API.")
+    assert "model.origin_third_party_api" not in facts("Whisper large from OpenAI's GitHub, run on our server.")
 
 
 def test_hedging_lowers_confidence() -> None:
