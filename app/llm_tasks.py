@@ -124,9 +124,12 @@ def allowed_ids_for(model: ThreatModel, kb: KnowledgeBase, retrieved: list[str])
 
 def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retrieved: list[str]) -> list[str]:
     """Rewrite descriptions and add validated extra threats in place; returns the added threat ids."""
+    from app.concerns import card_categories, stated_concerns, with_concerns
     from app.draft.grounding import add_threat_to_model, choose_mitigations, citations
     from app.draft.scoring import NEUTRAL, base_scores
     from app.model import Dread
+
+    named, categories = stated_concerns(model.profile), card_categories(kb)
 
     allowed = allowed_ids_for(model, kb, retrieved)
     listing = "\n".join(f"{t.id} | {t.title} | {t.description[:300]}" for t in model.threats[:40])
@@ -154,6 +157,7 @@ def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retriev
             why_applies=[WhyApplies(rule_id=None, explanation=f"Proposed by the language model: {extra.reason}")],
             origin=ThreatOrigin.LLM, key=f"LLM|{extra.title}",
         )
+        threat = with_concerns(threat, named, categories)  # a worst case the user named counts here too
         add_threat_to_model(model, threat, kb)
         added.append(ident)
     return added

@@ -185,3 +185,19 @@ def test_api_keys_never_reach_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert b"sk-never-on-disk" not in path.read_bytes()
+
+
+def test_a_threat_the_llm_adds_counts_a_named_worst_case(tmp_path: Path, fake_chat) -> None:  # type: ignore[no-untyped-def]
+    from app.concerns import OBJECTIVES_PATH
+
+    services = get_services()
+    extra = json.dumps({"rewrites": [], "extra_threats": [
+        {"title": "Copy of the bot's model", "description": "Someone trains a copy on its answers.",
+         "stride": ["information_disclosure"], "atlas_techniques": ["AML.T0024.002"], "reason": "valuable model"}]})
+    chat = InterviewSession.create(SessionStore(tmp_path / "c.sqlite3"), services, "t",
+                                   LLMRunner(fake_chat(json.dumps({"facts": []}), extra)))
+    chat.send("A public chatbot on our own fine-tuned model. The nightmare is a rival cloning the model.")
+    model, _ = chat.draft("llm")
+    added = [t for t in model.threats if t.origin.value == "llm"]
+    assert len(added) == 1  # AML.T0024.002 is among the draft's allowed ids (the extraction threat fired)
+    assert any(a.fact == OBJECTIVES_PATH for a in added[0].dread.adjustments)
