@@ -11,6 +11,7 @@ concern that nothing covers, and the report lists each concern with the threats 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -186,14 +187,15 @@ def read_concerns(text: str | None, concerns: tuple[Concern, ...] | None = None,
 class ConcernClassifier:
     """Which concerns a piece of text names, learned from labelled example answers."""
 
-    def __init__(self, embed: Embed, concerns: tuple[Concern, ...], examples: list[tuple[str, set[str]]]) -> None:
+    def __init__(self, embed: Embed, concerns: tuple[Concern, ...], examples: list[tuple[str, set[str]]],
+                 cache: Path | None = None) -> None:
         from sklearn.linear_model import LogisticRegression
 
         self.embed = embed
         self.ids = [c.id for c in concerns]
         texts = [t for t, _ in examples] + [line for c in concerns for line in c.sounds_like]
         labels = [set(lab) for _, lab in examples] + [{c.id} for c in concerns for _ in c.sounds_like]
-        vectors = embed(texts)
+        vectors = _cached_vectors(cache, texts, embed)
         self.models: list[Any] = []
         for ident in self.ids:
             target = [int(ident in lab) for lab in labels]
@@ -222,6 +224,30 @@ class ConcernClassifier:
         return out
 
 
+def _cached_vectors(cache: Path | None, texts: list[str], embed: Embed) -> Any:
+    """The examples' embeddings, kept in `cache` (a .npy file named by a hash of the texts): a restart then
+    costs no embedding. A missing, stale or unreadable cache is simply recomputed."""
+    import numpy as np
+
+    if cache is None:
+        return embed(texts)
+    digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
+    path = cache / f"concern-examples-{digest}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = embed(texts)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    except OSError as exc:
+        log.warning("could not keep the worst-case example embeddings (%s)", exc)
+    return vectors
+
+
 def load_examples(path: Path | None = None) -> list[tuple[str, set[str]]]:
     data = read_yaml(path or EXAMPLES_FILE) or []
     return [(str(item["answer"]), {str(c) for c in item.get("concerns") or []}) for item in data]
@@ -236,11 +262,13 @@ def default_classifier() -> ConcernClassifier | None:
     the model or the examples cannot be loaded: the patterns still read the answer."""
     from app.settings import get_settings
 
-    path = get_settings().embedding_model_path
+    settings = get_settings()
+    path = settings.embedding_model_path
     with _LOCK:
         if path not in _CLASSIFIERS:
+            cache = settings.workspace / "cache" / hashlib.sha256(path.encode()).hexdigest()[:12]
             try:
-                _CLASSIFIERS[path] = ConcernClassifier(model_embedder(path), load_concerns(), load_examples())
+                _CLASSIFIERS[path] = ConcernClassifier(model_embedder(path), load_concerns(), load_examples(), cache)
             except Exception as exc:  # a missing model or a broken examples file must not stop the interview
                 log.warning("worst-case answers read by patterns only (%s: %s)", exc.__class__.__name__, exc)
                 _CLASSIFIERS[path] = None

@@ -338,3 +338,24 @@ def test_a_fact_matched_twice_by_a_rule_is_one_piece_of_evidence(services) -> No
         quotes = threat.description.split("because you told us:", 1)[-1]
         parts = [p.strip(" .;") for p in quotes.split("”;")]
         assert len(parts) == len(set(parts)), threat.id
+
+
+def test_example_embeddings_are_cached_and_a_broken_cache_is_recomputed(tmp_path: Path) -> None:
+    import numpy as np
+
+    from app.concerns import _cached_vectors
+
+    calls: list[int] = []
+
+    def embed(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return np.ones((len(texts), 3))
+
+    first = _cached_vectors(tmp_path, ["a", "b"], embed)
+    again = _cached_vectors(tmp_path, ["a", "b"], embed)
+    assert calls == [2] and (first == again).all()
+    for cached in tmp_path.glob("concern-examples-*.npy"):
+        cached.write_bytes(b"not numpy")
+    assert _cached_vectors(tmp_path, ["a", "b"], embed).shape == (2, 3) and calls == [2, 2]
+    assert _cached_vectors(tmp_path, ["a", "b", "c"], embed).shape == (3, 3)  # new texts: a new file
+    assert _cached_vectors(None, ["a"], embed).shape == (1, 3)
