@@ -87,7 +87,16 @@ def explain(question: str, kb: KnowledgeBase, index: KnowledgeIndex | None = Non
     profile = profile or (model.profile if model else None)
     if PRIORITY_QUESTION.search(question) and not ID_IN_TEXT.search(question):
         return _priorities(question, kb, model)
+    named_threat = _named_threat(question, model)
+    if named_threat is not None and not (named_threat.atlas_techniques or named_threat.plot4ai_cards
+                                         or named_threat.owasp_llm):
+        return Explanation(question, _in_your_model(named_threat, model), [])
     targets = resolve_target(question, kb, index, model)
+    if named_threat is not None and targets:
+        inner = explain(re.sub(re.escape(named_threat.id), targets[0], question, flags=re.IGNORECASE), kb, index,
+                        profile, None)
+        text = _in_your_model(named_threat, model) + "\n\n" + inner.text
+        return Explanation(question, text, inner.sources, found=inner.found)
     if not targets:
         return Explanation(question, "I couldn't find that in the knowledge base (MITRE ATLAS, PLOT4ai, OWASP Top 10 "
                                      "for LLM applications). Try naming the threat or defence differently.",
@@ -115,6 +124,49 @@ def explain(question: str, kb: KnowledgeBase, index: KnowledgeIndex | None = Non
         return Explanation(question, f"**{tactic.name}** — {tactic.prose.summary if tactic.prose else ''}",
                            [Source(tactic.id, tactic.name, "MITRE ATLAS", "Apache-2.0")])
     return Explanation(question, "I couldn't find that in the knowledge base.", found=False)
+
+
+def _named_threat(question: str, model: ThreatModel | None) -> Threat | None:
+    """The model's threat a question names by its id ("why is T-MA-EVASION a risk?"), if any."""
+    if model is None:
+        return None
+    for raw in ID_IN_TEXT.findall(question):
+        threat = model.threat(raw.upper()) if raw.upper().startswith("T-") else None
+        if threat is not None:
+            return threat
+    return None
+
+
+def _in_your_model(threat: Threat, model: ThreatModel | None) -> str:
+    """Why this threat is in the user's model and why it ranks where it does, from the model itself."""
+    rank = ""
+    if model is not None:
+        order = [t.id for t in model.threats_by_risk()]
+        rank = f", {order.index(threat.id) + 1} of {len(order)} by risk" if threat.id in order else ""
+    parts = [f"**In your model: {threat.title}** ({threat.id}; {threat.dread.risk.value}, "
+             f"{threat.dread.score:.1f}{rank}; {threat.status.value})"]
+    reasons: list[str] = []
+    for why in threat.why_applies:
+        said = "; ".join(dict.fromkeys(f"“{ref.quote.rstrip('. ')}”" for ref in why.facts
+                                       if ref.quote and not ref.assumed))[:600]
+        assumed = [ref.path for ref in why.facts if ref.assumed]
+        line = why.explanation or ""
+        if said:
+            line += f" You told us: {said}."
+        if assumed:
+            line += f" Assumed until you answer: {', '.join(fact_description(p).rstrip('.') for p in assumed)}."
+        if line.strip():
+            reasons.append(line.strip())
+    if reasons:
+        parts.append("**Why it applies.** " + " ".join(reasons))
+    d = threat.dread
+    risk = (f"**Why it ranks here.** Damage {d.damage}, reproducibility {d.reproducibility}, exploitability "
+            f"{d.exploitability}, affected users {d.affected_users}, discoverability {d.discoverability}.")
+    if d.adjustments:
+        risk += " Adjusted for your system: " + " ".join(
+            f"{a.reason} ({a.dimension} {a.delta:+d})" for a in d.adjustments)
+    parts.append(risk)
+    return "\n\n".join(parts)
 
 
 def _system_reasons(signs: list[str], profile: SystemProfile | None) -> list[str]:

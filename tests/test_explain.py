@@ -76,3 +76,30 @@ def test_a_mitigation_explanation_names_the_threats_it_answers_in_this_model(kb:
     answer = explain("what does rate limiting do against copying?", kb, built_index, model=model)
     assert answer.sources[0].id == "AML.M0004"
     assert "In your threat model it answers" in answer.text
+
+
+def test_naming_a_threat_of_the_model_explains_it_as_it_stands_there(kb: KnowledgeBase) -> None:
+    from app.editing import add_threat
+    from app.model import Stride
+    from app.pipeline import run_pipeline
+    from app.services import get_services
+
+    services = get_services()
+    model = run_pipeline(services, "HelpBot is our public support chatbot on GPT-4o via the OpenAI API. Anyone can "
+                                   "use it without logging in and it can issue refunds.", use_index=False).model
+    threat = model.threats_by_risk()[0]
+    answer = explain(f"why is {threat.id.lower()} a risk for us?", kb, model=model)
+    assert answer.text.startswith(f"**In your model: {threat.title}** ({threat.id};")
+    assert f"1 of {len(model.threats)} by risk" in answer.text
+    assert all(adj.reason in answer.text for adj in threat.dread.adjustments)
+    quotes = [ref.quote for w in threat.why_applies for ref in w.facts if ref.quote and not ref.assumed]
+    assert quotes and quotes[0].rstrip(". ") in answer.text
+    technique = kb.techniques[threat.atlas_techniques[0]]
+    assert technique.name in answer.text and answer.sources  # then the technique, with its sources
+    # a threat the user wrote, with no reference, is explained from the model alone
+    own = add_threat(model, "Interns copy the prompt into a blog post", "It happened once.",
+                     [Stride.INFORMATION_DISCLOSURE], [], kb, services.rules)
+    mine = explain(f"Why is {own.id} there?", kb, model=model)
+    assert mine.text.startswith("**In your model: Interns copy the prompt") and not mine.sources
+    # an id that is not in this model is not invented
+    assert "In your model" not in explain("why is T-NOT-THERE a risk?", kb, model=model).text

@@ -101,8 +101,8 @@ for threat in shown:
                 f"{c.passage_id} {safe_text(c.title)} ({c.source}, {c.license})" for c in threat.citations))
         if st.button("Explain this threat", key=f"explain_{threat.id}"):
             warm_index()
-            target = threat.atlas_techniques[0] if threat.atlas_techniques else threat.title
-            explained[threat.id] = chat._explain(f"Why is {target} a risk for us?", chat.state)
+            # naming the threat's id explains it as it stands in this model, then its technique or card
+            explained[threat.id] = chat._explain(f"Why is {threat.id} a risk for us?", chat.state)
         if threat.id in explained:
             st.info(explained[threat.id])
         st.divider()
