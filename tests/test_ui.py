@@ -183,3 +183,13 @@ def test_worst_case_reading_is_shown_and_can_be_corrected(workspace: Path) -> No
     run(at)
     panel = [m.value for m in at.markdown if m.value.startswith("**Worst cases**")]
     assert panel == ["**Worst cases** (read from your answer): private or confidential data getting out"]
+    # after a draft, the threat list can be narrowed to the threats that lead to a named worst case
+    at.button(key="draft_now").click()
+    run(at)
+    at.switch_page(str(PAGES / "threats.py"))
+    run(at)
+    everything = len(at.dataframe[0].value)
+    at.multiselect(key="f_worst").set_value(["data_leak"])
+    run(at)
+    narrowed = list(at.dataframe[0].value["Id"])
+    assert 0 < len(narrowed) < everything

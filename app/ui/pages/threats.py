@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.concerns import card_categories, stated_concerns
 from app.editing import EditError, add_threat, edit_text, set_status
 from app.model import Stride, ThreatStatus
 from app.ui import state
@@ -33,21 +34,26 @@ st.caption(f"{len(model.threats)} threats · {len(model.mitigations)} mitigation
 with st.expander(f"Rules pass: {len(model.findings)} findings", expanded=bool(model.findings)):
     if not model.findings:
         st.markdown("Nothing to fix: every id exists in the knowledge base, every threat has a mitigation, no "
-                    "threat is listed twice, every required threat and PLOT4ai answer has its threat, and no "
-                    "threat rests on an answer you have since changed.")
+                    "threat is listed twice, every required threat and PLOT4ai answer has its threat, every "
+                    "worst case you named has a threat that leads there, and no threat rests on an answer you "
+                    "have since changed.")
     for finding in model.findings:
         icon = {"error": "🔴", "warning": "🟠", "info": "🔵"}[finding.severity.value]
         st.markdown(f"{icon} **{finding.rule_id}** {safe_text(finding.message)}  \n"
                     f"_Fix:_ {safe_text(finding.suggested_fix)}")
 
 tactic_names = {t.id: t.name for t in kb.tactics.values()}
-cols = st.columns(5)
+worst = {n.concern.id: n.concern for n in stated_concerns(model.profile)}
+categories = card_categories(kb)
+cols = st.columns(6 if worst else 5)
 f_stride = cols[0].multiselect("STRIDE", [s.value for s in Stride], key="f_stride")
 f_tactic = cols[1].multiselect("ATLAS tactic", list(tactic_names), format_func=lambda t: tactic_names.get(t, t),
                                key="f_tactic")
 f_risk = cols[2].multiselect("Risk", ["critical", "high", "medium", "low"], key="f_risk")
 f_status = cols[3].multiselect("Status", [s.value for s in ThreatStatus], key="f_status")
 f_origin = cols[4].multiselect("Origin", sorted({t.origin.value for t in model.threats}), key="f_origin")
+f_worst = cols[5].multiselect("Leads to your worst case", list(worst), format_func=lambda c: worst[c].label,
+                              key="f_worst") if worst else []
 
 
 def keep(threat) -> bool:  # type: ignore[no-untyped-def]
@@ -56,7 +62,8 @@ def keep(threat) -> bool:  # type: ignore[no-untyped-def]
             and (not f_tactic or tactics & set(f_tactic))
             and (not f_risk or threat.dread.risk.value in f_risk)
             and (not f_status or threat.status.value in f_status)
-            and (not f_origin or threat.origin.value in f_origin))
+            and (not f_origin or threat.origin.value in f_origin)
+            and (not f_worst or any(worst[c].covered_by(threat, categories) for c in f_worst)))
 
 
 shown = [t for t in model.threats_by_risk() if keep(t)]
