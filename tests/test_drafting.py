@@ -211,3 +211,29 @@ def test_a_threat_with_no_atlas_technique_starts_from_its_own_dread(services) ->
         if dimension not in moved:
             assert getattr(bias.dread, dimension) == getattr(rule.threat.dread, dimension), dimension
     assert bias.dread.reproducibility != 5 or "reproducibility" in moved  # not the neutral default
+
+
+def test_a_named_worst_case_keeps_its_covering_threat_past_the_budget(services) -> None:  # type: ignore[no-untyped-def]
+    from app.concerns import NamedConcern, card_categories, load_concerns
+    from app.draft import drafter
+    from app.draft.rules import ThreatTemplate
+    from app.model import Stride, ThreatOrigin
+
+    kb = services.kb
+    harmful = next(c for c in load_concerns() if c.id == "harmful_content")
+    unrelated = sorted(t for t in kb.techniques if not any(t == x or t.startswith(x + ".") for x in harmful.techniques))
+
+    def cand(key: str, atlas: list[str], level: str) -> drafter.Candidate:
+        template = ThreatTemplate(title=f"Threat {key}", description="Something that could happen to the system.",
+                                  atlas=atlas, stride=[Stride.TAMPERING], assets=["model_behaviour"])
+        return drafter.Candidate(key, template, ThreatOrigin.RULES, level=level)
+
+    def pool() -> list[drafter.Candidate]:
+        required = [cand(f"R-{n}", [unrelated[n]], "required") for n in range(drafter.TECHNIQUE_BUDGET)]
+        return [*required, cand("R-HARMFUL", ["AML.T0048.001"], "proposed")]
+
+    plain = drafter._focus(pool(), kb)
+    assert "R-HARMFUL" not in {c.key for c in plain}  # the budget is full
+    named = [NamedConcern(harmful, "it says something racist")]
+    focused = drafter._focus(pool(), kb, named, card_categories(kb))
+    assert "R-HARMFUL" in {c.key for c in focused}

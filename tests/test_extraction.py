@@ -47,6 +47,9 @@ def test_many_facts_from_one_description() -> None:
          FactState.NO),
         ("Actions go to our SIEM. Nobody reviews them unless something breaks.", "operations.monitoring",
          FactState.NO),
+        ("python, diffusers, the safetensors files from hugging face", "supply_chain.unsafe_model_formats",
+         FactState.NO),
+        ("we use pickle files, not safetensors yet", "supply_chain.unsafe_model_formats", FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:

@@ -289,15 +289,19 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase, named: list[NamedConc
         tech = next((kb.techniques[t] for t in c.template.atlas if t in kb.techniques), None)
         return -(sum(tech.dread.model_dump().values()) if tech else 25)
 
-    def named_worry(c: Candidate) -> bool:
+    def covers(c: Candidate, item: NamedConcern) -> bool:
         t = c.template
         rule_ids = {c.key.split("|", 1)[0]} | {w.rule_id for w in c.why if w.rule_id}
-        return any(n.concern.covers(t.atlas, t.owasp, t.plot4ai, categories or {}, rule_ids) for n in named or [])
+        return item.concern.covers(t.atlas, t.owasp, t.plot4ai, categories or {}, rule_ids)
+
+    def named_worry(c: Candidate) -> bool:
+        return any(covers(c, n) for n in named or [])
 
     kept: list[Candidate] = []
     # Firm evidence before assumptions, the user's named worst cases first, then the riskier first.
-    for cand in sorted(proposed, key=lambda c: (c.assumed, not named_worry(c), c.origin is ThreatOrigin.RETRIEVAL,
-                                                 risk(c), c.key)):
+    ordered = sorted(proposed, key=lambda c: (c.assumed, not named_worry(c), c.origin is ThreatOrigin.RETRIEVAL,
+                                              risk(c), c.key))
+    for cand in ordered:
         new = [t for t in cand.template.atlas if t not in used]
         room = TECHNIQUE_BUDGET - len(used)
         if len(new) > room > 0:
@@ -310,6 +314,13 @@ def _focus(candidates: list[Candidate], kb: KnowledgeBase, named: list[NamedConc
         if len(used) + len(new) <= TECHNIQUE_BUDGET or not new:
             kept.append(cand)
             used |= set(new)
+    # A worst case the user named keeps its riskiest covering threat even past the budget: the budget
+    # is there to keep the model focused, and the user just said where the focus belongs.
+    for item in named or []:
+        if not any(covers(c, item) for c in required + kept):
+            extra = next((c for c in ordered if c not in kept and covers(c, item)), None)
+            if extra is not None:
+                kept.append(extra)
     chosen = {id(c) for c in required + kept}
     return [c for c in candidates if id(c) in chosen]
 
