@@ -50,6 +50,13 @@ def test_many_facts_from_one_description() -> None:
         ("python, diffusers, the safetensors files from hugging face", "supply_chain.unsafe_model_formats",
          FactState.NO),
         ("we use pickle files, not safetensors yet", "supply_chain.unsafe_model_formats", FactState.YES),
+        ("It can look up an IP in our asset inventory.", "llm.tools", FactState.YES),
+        ("the apply button pushes a firewall block", "exposure.outputs_actions", FactState.YES),
+        ("the firewall push uses a service account that can change any rule", "llm.tools_broad_permissions",
+         FactState.YES),
+        ("pushing it needs the analyst's click", "llm.human_approval", FactState.YES),
+        ("Llama 3.1 downloaded from Hugging Face, not fine-tuned", "model.origin_downloaded_pretrained",
+         FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
@@ -61,6 +68,9 @@ def test_look_alike_words_set_nothing() -> None:
     assert "llm.multi_agent" not in facts("python, langgraph, pinned.")  # one agent can use LangGraph
     assert "exposure.admin_interface" not in facts("It uses the Okta admin API and the Google admin API.")
     assert "model.origin_third_party_api" not in facts("Whisper large from OpenAI's GitHub, run on our server.")
+    assert "impact.decisions_about_people" not in facts("Analysts get a first triage of each security alert.")
+    assert "model.kind_recommender" not in facts("It summarises the alert and recommends close or escalate.")
+    assert facts("worst case someone gets a bad movie recommendation")["model.kind_recommender"] is FactState.YES
 
 
 def test_hedging_lowers_confidence() -> None:
