@@ -57,6 +57,8 @@ def test_many_facts_from_one_description() -> None:
         ("pushing it needs the analyst's click", "llm.human_approval", FactState.YES),
         ("Llama 3.1 downloaded from Hugging Face, not fine-tuned", "model.origin_downloaded_pretrained",
          FactState.YES),
+        ("We keep each child's chat history.", "data.personal_data", FactState.YES),
+        ("We keep each child's chat history.", "data.sensitive_data", FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
@@ -70,6 +72,7 @@ def test_look_alike_words_set_nothing() -> None:
     assert "model.origin_third_party_api" not in facts("Whisper large from OpenAI's GitHub, run on our server.")
     assert "impact.decisions_about_people" not in facts("Analysts get a first triage of each security alert.")
     assert "model.kind_recommender" not in facts("It summarises the alert and recommends close or escalate.")
+    assert "model.kind_vision" not in facts("Kids log in with a picture password.")
     assert facts("worst case someone gets a bad movie recommendation")["model.kind_recommender"] is FactState.YES
 
 
