@@ -59,6 +59,9 @@ def test_many_facts_from_one_description() -> None:
          FactState.YES),
         ("We keep each child's chat history.", "data.personal_data", FactState.YES),
         ("We keep each child's chat history.", "data.sensitive_data", FactState.YES),
+        ("We check approval rates by industry but not by race or gender.", "governance.fairness_assessed",
+         FactState.NO),
+        ("Brokers use the partner API. No pen test of the partner API yet.", "exposure.api_access", FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
