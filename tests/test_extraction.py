@@ -62,6 +62,8 @@ def test_many_facts_from_one_description() -> None:
         ("We check approval rates by industry but not by race or gender.", "governance.fairness_assessed",
          FactState.NO),
         ("Brokers use the partner API. No pen test of the partner API yet.", "exposure.api_access", FactState.YES),
+        ("Anyone on the internet can use it. Only the web team edits the website.", "exposure.public",
+         FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
@@ -76,6 +78,7 @@ def test_look_alike_words_set_nothing() -> None:
     assert "impact.decisions_about_people" not in facts("Analysts get a first triage of each security alert.")
     assert "model.kind_recommender" not in facts("It summarises the alert and recommends close or escalate.")
     assert "model.kind_vision" not in facts("Kids log in with a picture password.")
+    assert "data.source_scraped_web" not in facts("We crawl our own help centre every night.")
     assert facts("worst case someone gets a bad movie recommendation")["model.kind_recommender"] is FactState.YES
 
 
