@@ -64,6 +64,8 @@ def test_many_facts_from_one_description() -> None:
         ("Brokers use the partner API. No pen test of the partner API yet.", "exposure.api_access", FactState.YES),
         ("Anyone on the internet can use it. Only the web team edits the website.", "exposure.public",
          FactState.YES),
+        ("Claims under 1,500 euros with a low fraud score are paid automatically.", "exposure.outputs_actions",
+         FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
