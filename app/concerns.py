@@ -3,10 +3,14 @@
 The interview asks "What would be the worst thing that could go wrong?". The answer is kept in the
 user's words (`scope.security_objectives`); this module reads it against the concern catalogue in
 `knowledge/interview/concerns.yaml`, clause by clause, so that "downtime we can live with; a leak would
-finish us" names the leak and not the outage. A threat covers a concern when it cites one of the
-concern's ATLAS techniques (a listed parent covers its sub-techniques), OWASP entries or PLOT4ai
-categories. The drafter raises the damage score of covering threats, the rules pass reports a named
-concern that nothing covers, and the report lists each concern with the threats that answer it.
+finish us" names the leak and not the outage: first by the concerns' patterns, then by a small classifier
+(logistic regression over the local sentence embeddings, trained on written example answers). A threat
+covers a concern when it comes from one of the concern's rules or cites one of its ATLAS techniques (a
+listed parent covers its sub-techniques), OWASP entries or PLOT4ai categories. The drafter raises the
+damage score of covering threats and keeps one past the technique budget, the interview settles the
+facts a worst case implies, the rules pass reports a named concern that nothing covers, and the report
+lists each concern with the threats that answer it. The user can confirm or correct the reading
+(`scope.worst_cases`).
 """
 
 from __future__ import annotations
