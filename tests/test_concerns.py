@@ -78,6 +78,7 @@ def test_plain_worries_are_named_by_the_patterns() -> None:
     assert ids("Honestly, a data breach where patient records end up exposed.") == ["data_leak"]
     assert ids("One parent seeing another child's chats.") == ["data_leak"]
     assert "data_leak" not in ids("A missed gas leak that later explodes.")  # a leak of gas is not of data
+    assert ids("The transcript putting words in a witness's mouth.") == ["misinformation"]
     assert ids("The GPU bill exploding overnight, or the service going down on launch day.") == ["outage_or_cost"]
     assert "model_theft" in ids("A rival cloning our model by querying it all day.")
     assert "unfair_treatment" in ids("It being biased against older applicants.")

@@ -66,6 +66,8 @@ def test_many_facts_from_one_description() -> None:
          FactState.YES),
         ("Claims under 1,500 euros with a low fraud score are paid automatically.", "exposure.outputs_actions",
          FactState.YES),
+        ("names of parties and witnesses in the audio", "data.personal_data", FactState.YES),
+        ("sometimes minors and victims speak at the hearing", "data.sensitive_data", FactState.YES),
     ],
 )
 def test_negation_and_plain_statements(text: str, path: str, state: FactState) -> None:
