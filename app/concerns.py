@@ -298,7 +298,16 @@ def stated_concerns(profile: SystemProfile) -> list[NamedConcern]:
     if confirmed is not None:
         quote = (text or "confirmed by you")[:200]
         return [NamedConcern(c, quote) for c in load_concerns() if c.id in confirmed]
-    return read_concerns(text, classifier=default_classifier() if text else None)
+    if not text:
+        return []
+    return list(_read_once(text, default_classifier()))
+
+
+@lru_cache(maxsize=256)
+def _read_once(text: str, classifier: ConcernClassifier | None) -> tuple[NamedConcern, ...]:
+    """The reading of one answer, kept: drafts, every rules pass and every page render ask again, and the
+    answer (so its reading) rarely changes."""
+    return tuple(read_concerns(text, classifier=classifier))
 
 
 def with_concerns(threat: Threat, named: list[NamedConcern], card_categories: dict[str, list[str]]) -> Threat:
