@@ -334,6 +334,23 @@ def threat_id(key: str) -> str:
     return "T-" + key
 
 
+# Facts that mean the team itself trains or updates a model, so it holds training data worth protecting.
+TRAINS_ITS_OWN = ("model.origin_in_house", "model.origin_fine_tuned_open_weights", "data.retraining",
+                  "data.feedback_loop", "data.source_user_provided")
+USES_OTHERS_MODEL = ("model.origin_third_party_api", "model.origin_downloaded_pretrained")
+
+
+def own_assets(assets: list[str], profile: SystemProfile) -> list[str]:
+    """The template's assets, without "Training data" for a team that trains nothing (a vendor's API or a
+    model used as downloaded): a breach of its stores cannot take training data it never had."""
+    states = {p: get_fact(profile, p).state for p in TRAINS_ITS_OWN + USES_OTHERS_MODEL}
+    no_training = (any(states[p] is FactState.YES for p in USES_OTHERS_MODEL)
+                   and all(states[p] is not FactState.YES for p in TRAINS_ITS_OWN))
+    if no_training and len(assets) > 1:
+        return [a for a in assets if a != "training_data"]
+    return list(assets)
+
+
 def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: RuleSet,
             asset_components: dict[str, list[str]]) -> Threat:
     template = cand.template
@@ -343,7 +360,8 @@ def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: R
     description = template.description.strip()
     if facts_said:
         description += f" This applies to {system} because you told us: {'; '.join(facts_said)}."
-    components = sorted({c for a in template.assets for c in asset_components.get(a, [])})
+    assets = own_assets(template.assets, profile)
+    components = sorted({c for a in assets for c in asset_components.get(a, [])})
     return Threat(
         id=threat_id(cand.key),
         title=template.title,
@@ -353,7 +371,7 @@ def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: R
         plot4ai_cards=[c for c in template.plot4ai if c in kb.plot_cards],
         owasp_llm=[o for o in template.owasp if o in kb.owasp],
         maestro_layer=template.maestro,
-        affected_assets=[f"asset-{a}" for a in template.assets],
+        affected_assets=[f"asset-{a}" for a in assets],
         affected_components=components,
         dread=score(kb, profile, techniques, template.stride, template.assets, rules.dread_adjustments,
                     template.dread),
