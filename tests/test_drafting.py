@@ -240,9 +240,9 @@ def test_a_named_worst_case_keeps_its_covering_threat_past_the_budget(services) 
 
 
 def test_training_data_is_an_asset_only_for_a_team_that_trains(services) -> None:  # type: ignore[no-untyped-def]
-    vendor = run_pipeline(services, RAG + " We do not train or fine-tune anything. The ticket store holds customer names and emails "
-                          "and anyone on the team can open it.",
-                          use_index=False).model
+    extra = (" We do not train or fine-tune anything. The ticket store holds customer names and emails "
+             "and anyone on the team can open it.")
+    vendor = run_pipeline(services, RAG + extra, use_index=False).model
     assert get_fact(vendor.profile, "model.origin_third_party_api").state is FactState.YES
     assert "asset-training_data" not in {a.id for a in vendor.assets}
     assert not [t.id for t in vendor.threats if "asset-training_data" in t.affected_assets]
