@@ -83,6 +83,9 @@ def test_look_alike_words_set_nothing() -> None:
     assert "model.kind_recommender" not in facts("It summarises the alert and recommends close or escalate.")
     assert "model.kind_vision" not in facts("Kids log in with a picture password.")
     assert "data.source_scraped_web" not in facts("We crawl our own help centre every night.")
+    assert "data.source_scraped_web" not in facts("It answers from our help pages, crawled nightly.")
+    assert facts("We buy a feed rather than crawling anyone's website.")["data.source_scraped_web"] is FactState.NO
+    assert facts("We crawl competitor pages nightly.")["data.source_scraped_web"] is FactState.YES
     assert "exposure.admin_interface" not in facts("Boxes and a confidence show on the operator screen.")
     assert facts("worst case someone gets a bad movie recommendation")["model.kind_recommender"] is FactState.YES
 

@@ -182,14 +182,16 @@ class OfflineExtractor:
             denials = [(m, literal) for pattern, literal in compiled.no for m in pattern.finditer(scan)]
             denied = [m.span() for m, literal in denials if literal]
             for pattern, literal in compiled.yes:
+                anchored = "at" in pattern.groupindex
                 for match in pattern.finditer(scan):
-                    if match.start() > plans_from:
+                    # a pattern that checks the clause before its key word marks the word with (?P<at>...)
+                    at = match.start("at") if anchored else match.start()
+                    if at > plans_from:
                         continue  # "we plan to move it to Key Vault" is not a fact yet
-                    if any(a < match.start() < b and self.negation.search(scan[a : match.start()]) for a, b in denied):
+                    if any(a < at < b and self.negation.search(scan[a:at]) for a, b in denied):
                         continue
-                    negated = not literal and self._negated(scan, match.start(), match.end(),
-                                                            strict=not self.negatable[path])
-                    hits.append((match.start(), path, FactState.NO if negated else FactState.YES))
+                    negated = not literal and self._negated(scan, at, match.end(), strict=not self.negatable[path])
+                    hits.append((at, path, FactState.NO if negated else FactState.YES))
             for match, literal in denials:
                 if literal or not self._negated(scan, match.start(), match.end()):
                     hits.append((match.start(), path, FactState.NO))
