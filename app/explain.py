@@ -15,6 +15,7 @@ from app.kb.loader import KnowledgeBase
 from app.kb.passages import Passage
 from app.model import FACT_PATHS, FactState, Mitigation, SystemProfile, Threat, ThreatModel, get_fact
 from app.model.facts import fact_description
+from app.wording import mid_sentence
 
 if TYPE_CHECKING:
     from app.kb.index import KnowledgeIndex
@@ -182,7 +183,7 @@ def _system_reasons(signs: list[str], profile: SystemProfile | None) -> list[str
             continue
         label = fact_description(path).rstrip(".")
         if fact.state is FactState.NO:
-            label = f"not: {label[0].lower()}{label[1:]}"
+            label = f"not: {mid_sentence(label)}"
         quote = f" — you said “{fact.provenance[-1].quote}”" if fact.provenance else ""
         reasons.append(f"{label}{quote}")
     return reasons

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.evals.conversations import Conversation, run_conversation  # noqa: E402
-from app.export.basic import to_markdown  # noqa: E402
+from app.export import EXPORTERS  # noqa: E402
 from app.interview.engine import InterviewEngine  # noqa: E402
 from app.pipeline import draft_state  # noqa: E402
 from app.services import get_services  # noqa: E402
@@ -33,7 +33,7 @@ def main(path: Path, out: Path) -> None:
                                 expected={})
     state, questions = run_conversation(engine, conversation)
     model = draft_state(services, state, use_index=True, name=conversation.name)
-    out.write_text(to_markdown(model), encoding="utf-8")
+    out.write_text(EXPORTERS["md"](model), encoding="utf-8")
     top = ", ".join(f"{t.id} {t.dread.score}" for t in model.threats_by_risk()[:5])
     print(f"{path.name}: questions={questions} threats={len(model.threats)} findings={len(model.findings)} "
           f"top: {top} -> {out}")

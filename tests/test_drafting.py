@@ -249,3 +249,13 @@ def test_training_data_is_an_asset_only_for_a_team_that_trains(services) -> None
     trained = run_pipeline(services, FRAUD + " It is trained on card payments with customer names.",
                            use_index=False).model
     assert "asset-training_data" in {a.id for a in trained.assets}
+
+
+def test_assumptions_say_which_way_they_lean(services) -> None:  # type: ignore[no-untyped-def]
+    model = run_pipeline(services, FRAUD, use_index=False).model
+    assert model.assumptions
+    for a in model.assumptions:
+        negative = "it is not the case that" in a.statement
+        assert negative == (a.assumed_state is FactState.NO), a.statement
+        assert not a.statement.endswith(".."), a.statement
+    assert not [a for a in model.assumptions if " aPI " in a.statement or ".?" in a.question]

@@ -40,6 +40,21 @@ def test_markdown_neutralises_html_in_user_text() -> None:
     assert "&lt;script&gt;" in text
 
 
+def test_markdown_keeps_ampersands_readable_but_no_entity_gets_through() -> None:
+    model = sample_model()
+    model.threats[0].title = "Safety & Design for C&C servers, not &lt;b&gt; or &#60;"
+    text = to_markdown(model)
+    assert "Safety & Design for C&C servers" in text
+    assert "&lt;b&gt;" not in text and "&amp;lt;b&amp;gt;" in text and "&amp;#60;" in text
+
+
+def test_labels_read_mid_sentence_and_acronyms_stay() -> None:
+    from app.wording import mid_sentence
+
+    assert mid_sentence("API keys live in a secrets manager.") == "API keys live in a secrets manager"
+    assert mid_sentence("Access is restricted.") == "access is restricted"
+
+
 def test_json_export_round_trips() -> None:
     model = sample_model()
     assert ThreatModel.model_validate_json(to_json(model)) == model

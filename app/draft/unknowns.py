@@ -8,6 +8,7 @@ from app.draft.rules import RuleSet
 from app.interview.planner import relevant_questions
 from app.interview.questions import QuestionBank
 from app.model import FACT_PATHS, Assumption, FactState, OpenQuestion, SystemProfile, get_fact
+from app.wording import mid_sentence
 
 if TYPE_CHECKING:
     from app.draft.drafter import Candidate
@@ -20,16 +21,21 @@ def assumptions(candidates: list[Candidate], profile: SystemProfile, rules: Rule
     for cand in candidates:
         for why in cand.why:
             rule = by_rule.get(why.rule_id or "")
-            for ref in why.facts:
-                if not ref.assumed or ref.path in seen:
+            assumed = [ref for ref in why.facts if ref.assumed]
+            for ref in assumed:
+                if ref.path in seen:
                     continue
-                label = _fact_label(ref.path)
+                label = mid_sentence(_fact_label(ref.path))
+                state = FactState.YES if _assumed_yes(rule, ref.path) else FactState.NO
+                # the rule's own question settles its one unknown fact; with several, each gets its own
+                own_question = rule.question if rule and rule.question and len(assumed) == 1 else None
                 seen[ref.path] = Assumption(
                     id=f"A-{ref.path}",
                     fact=ref.path,
-                    assumed_state=FactState.YES if _assumed_yes(rule, ref.path) else FactState.NO,
-                    statement=f"Not yet known, assumed the cautious way: {label}",
-                    question=(rule.question if rule and rule.question else f"Is this true of your system: {label}?"),
+                    assumed_state=state,
+                    statement=("Not yet known; to be safe we assume that " + label if state is FactState.YES
+                               else "Not yet known; to be safe we assume it is not the case that " + label) + ".",
+                    question=own_question or f"Is this true of your system: {label}?",
                 )
     return sorted(seen.values(), key=lambda a: a.id)
 

@@ -14,6 +14,7 @@ from app.interview.state import InterviewState
 from app.model import FACT_PATHS, FactState, get_fact
 from app.model.facts import TEXT_FACT_PATHS, fact_description
 from app.services import Services
+from app.wording import mid_sentence
 
 MAX_QUESTIONS = 60
 
@@ -31,7 +32,7 @@ def simulated_answer(fills: list[str], facts: dict[str, str]) -> str:
         if value == "yes":
             sentences.append(f"{label}.")
         elif value == "no":
-            sentences.append(f"No, it is not the case that {label[0].lower()}{label[1:]}.")
+            sentences.append(f"No, it is not the case that {mid_sentence(label)}.")
         else:
             unknown = True
     if unknown:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from app.model import FactState, ThreatModel, ThreatStatus
 from app.model.facts import FACT_PATHS, TEXT_FACT_PATHS, fact_description, get_fact, get_text_fact
+from app.wording import mid_sentence
 
 LICENSES = {
     "MITRE ATLAS": "Apache-2.0",
@@ -21,11 +23,14 @@ def to_json(model: ThreatModel) -> str:
     return model.model_dump_json(indent=2) + "\n"
 
 
+ENTITY_START = re.compile(r"&(?=#?\w+;)")
+
+
 def _md_text(text: str) -> str:
     """User or LLM text made inert in Markdown: no raw HTML, no table breaks."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").strip()
-    )
+    # "&" stays readable ("C&C", "Safety & Design") unless it would start an entity such as "&lt;"
+    text = ENTITY_START.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").strip()
 
 
 def _one_line(text: str) -> str:
@@ -95,7 +100,7 @@ def _open_question(text: str, facts: list[str]) -> str:
     known = [fact_description(p).rstrip(".") for p in facts if p in FACT_PATHS]
     if not known:
         return head
-    shown = "; ".join(k[:1].lower() + k[1:] for k in known[:5]) + ("; …" if len(known) > 5 else "")
+    shown = "; ".join(mid_sentence(k) for k in known[:5]) + ("; …" if len(known) > 5 else "")
     return f"{head} — *still unknown:* {_one_line(shown)}"
 
 

@@ -14,6 +14,7 @@ from app.interview.questions import Question, QuestionBank
 from app.interview.state import InterviewState, apply_updates, set_text
 from app.kb.loader import KnowledgeBase
 from app.model.facts import TEXT_FACT_PATHS, FactSource, FactState, fact_description, get_fact
+from app.wording import mid_sentence
 
 DRAFT_COMMAND = re.compile(
     r"^\s*(?:please\s+)?(?:draft(?:\s+(?:it|now|the (?:threat )?model))?|generate(?: the)?(?: threat)? model|"
@@ -50,9 +51,9 @@ def describe_update(update: FactUpdate) -> str:
     if update.state is FactState.YES:
         text = label
     elif update.state is FactState.NO:
-        text = f"not: {label[0].lower()}{label[1:]}"
+        text = f"not: {mid_sentence(label)}"
     else:
-        text = f"not known yet: {label[0].lower()}{label[1:]}"
+        text = f"not known yet: {mid_sentence(label)}"
     if update.confidence < 0.6 and update.state is not FactState.UNKNOWN:
         text += " (you sounded unsure)"
     return text
