@@ -259,3 +259,27 @@ def test_assumptions_say_which_way_they_lean(services) -> None:  # type: ignore[
         assert negative == (a.assumed_state is FactState.NO), a.statement
         assert not a.statement.endswith(".."), a.statement
     assert not [a for a in model.assumptions if " aPI " in a.statement or ".?" in a.question]
+
+
+def test_being_internal_does_not_discount_what_insiders_themselves_can_do(services) -> None:  # type: ignore[no-untyped-def]
+    text = ("An internal chatbot for our 1,200 employees answers HR questions from SharePoint documents found by a "
+            "vector search; salary bands and disciplinary files are indexed too and the bot does not check who is "
+            "asking. Only staff can use it.")
+    model = run_pipeline(services, text, use_index=False).model
+    assert get_fact(model.profile, "exposure.public").state is FactState.NO
+    overreach = next(t for t in model.threats if "AML.T0085.000" in t.atlas_techniques)
+    injection = next(t for t in model.threats if "AML.T0051.001" in t.atlas_techniques)
+    assert not [a for a in overreach.dread.adjustments if a.dimension == "discoverability" and a.delta < 0]
+    assert [a for a in injection.dread.adjustments if a.dimension == "discoverability" and a.delta < 0]
+
+
+def test_outside_users_who_must_sign_in_count_less_than_the_whole_internet(services) -> None:  # type: ignore[no-untyped-def]
+    open_to_all = run_pipeline(services, RAG, use_index=False).model
+    signed_in = run_pipeline(services, RAG.replace("Anyone can chat without logging in.",
+                                                   "Customers must log in to their account to chat."),
+                             use_index=False).model
+    def discover(model):  # type: ignore[no-untyped-def]
+        return {a.reason.split()[0] for t in model.threats for a in t.dread.adjustments
+                if a.fact == "exposure.public" and a.dimension == "discoverability"}
+    assert discover(open_to_all) == {"Anyone"}  # "Anyone on the internet can find and try the system …"
+    assert discover(signed_in) == {"People"}  # "People outside the organisation use the system; they must sign in …"

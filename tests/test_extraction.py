@@ -86,6 +86,36 @@ def test_look_alike_words_set_nothing() -> None:
     assert "data.source_scraped_web" not in facts("It answers from our help pages, crawled nightly.")
     assert facts("We buy a feed rather than crawling anyone's website.")["data.source_scraped_web"] is FactState.NO
     assert facts("We crawl competitor pages nightly.")["data.source_scraped_web"] is FactState.YES
+
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "state"),
+    [
+        # a negated verb of telling does not deny what is told
+        ("Clients aren't told an AI reads their email.", "llm.email", FactState.YES),
+        ("Clients aren't told an AI reads their email.", "governance.users_informed", FactState.NO),
+        # hurting the business if the model is copied is about the model's value, not physical harm
+        ("Yes it would hurt if someone got it, fraudsters could test against it.", "model.proprietary_valuable",
+         FactState.YES),
+        ("Yes it would hurt if someone got it, fraudsters could test against it.", "impact.safety_critical", None),
+        ("It would not matter if someone stole the model.", "model.proprietary_valuable", FactState.NO),
+        ("Short system prompt with tone rules, nothing secret really.", "model.proprietary_valuable", None),
+        ("Secrets in vault mostly, some in airflow variables.", "supply_chain.secrets_managed", FactState.NO),
+        ("Analysts are our own staff, some are outsourced in another country.", "data.labelling_external",
+         FactState.YES),
+        ("A score 0-1.", "exposure.outputs_scores", FactState.YES),
+        ("It gives a fraud probability.", "exposure.outputs_scores", FactState.YES),
+        ("We watch decline rate dashboards and get alerts.", "exposure.admin_interface", None),
+        ("Device fingerprint, IP and geolocation.", "exposure.physical_world_input", None),
+        ("Anyone who emails us controls what the model reads.", "exposure.public", None),
+        ("The agent is triggered by the label.", "exposure.outputs_labels", None),
+        ("The npm token is a GitHub Actions secret.", "llm.third_party_plugins", None),
+        ("A wrong dose would hurt patients.", "impact.safety_critical", FactState.YES),
+    ],
+)
+def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
+    assert facts(text).get(path) is state
     assert "exposure.admin_interface" not in facts("Boxes and a confidence show on the operator screen.")
     assert facts("worst case someone gets a bad movie recommendation")["model.kind_recommender"] is FactState.YES
 

@@ -71,6 +71,18 @@ def test_contradiction_gets_a_follow_up_question(engine: InterviewEngine) -> Non
     assert state.contradiction is None
 
 
+def test_not_sure_which_of_two_answers_holds_leaves_the_fact_open(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "It is an internal tool, only our own staff use it.")
+    reply = engine.respond(state, "Customers can use the chat on our website too.")
+    assert reply.step is not None and reply.step.kind == "contradiction"
+    engine.respond(state, "I'm not sure.")
+    fact = get_fact(state.profile, "exposure.public")
+    assert state.contradiction is None
+    assert fact.state is FactState.UNKNOWN
+    assert [h.state for h in fact.history] == [FactState.NO, FactState.YES]
+
+
 def test_a_bare_no_to_a_which_question_denies_nothing_but_answers_its_yes_no_part(engine: InterviewEngine) -> None:
     state = start(engine)
     engine.respond(state, "It answers the phone for our dental clinics and books appointments.")

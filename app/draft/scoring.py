@@ -34,6 +34,8 @@ def score(kb: KnowledgeBase, profile: SystemProfile, techniques: list[str], stri
             continue
         if rule.assets and not set(rule.assets) & set(assets):
             continue
+        if set(rule.except_techniques) & set(techniques):
+            continue
         ok, matches = evaluate(rule.when, profile)
         if not ok:
             continue

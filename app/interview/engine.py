@@ -11,7 +11,7 @@ from app.interview.extract import CONFIDENCE_UNNAMED, Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
 from app.interview.questions import Question, QuestionBank
-from app.interview.state import InterviewState, apply_updates, set_text
+from app.interview.state import InterviewState, apply_updates, set_text, unsettle
 from app.kb.loader import KnowledgeBase
 from app.model.facts import TEXT_FACT_PATHS, FactSource, FactState, fact_description, get_fact
 from app.wording import mid_sentence
@@ -150,8 +150,11 @@ class InterviewEngine:
         correcting = bool(CORRECTION.search(text))
         direct = frozenset(asked_fills) if state.pending and state.contradiction is None else frozenset()
         changed, conflict = apply_updates(state, updates, turn, source, correcting, direct)
-        if state.contradiction is not None and any(u.path == state.contradiction.path for u in updates):
-            state.contradiction = None  # the user just settled it
+        pending = state.contradiction
+        if pending is not None and any(u.path == pending.path for u in updates):
+            if all(u.state is FactState.UNKNOWN for u in updates if u.path == pending.path):
+                unsettle(state, pending.path)  # "not sure" to "which is it?": neither answer stands
+            state.contradiction = None  # the user just answered it
         elif conflict is not None:
             state.contradiction = conflict
         vague = bool(asked_fills) and not any(u.path in asked_fills for u in updates) and not any(

@@ -34,7 +34,9 @@ REPLY_STARTERS = frozenset(
 TRAILING_ANSWER = re.compile(
     r"\b(?:so|then|therefore|hence|basically|i guess|i think|i would say)\s+(yes|yeah|yep|no|nope)\s*[.!]*$")
 NOT_THE_CASE = re.compile(r"\b(?:it|that|this) (?:is|was|s) not (?:the case|true|so) that\b")
-SCOPE_BLOCKERS = frozenset("against about because since unless whether which that who".split())
+# a negation before one of these words is about something else ("are not told an AI reads email")
+SCOPE_BLOCKERS = frozenset(
+    "against about because since unless whether which that who told informed notified aware".split())
 FUNCTION_WORDS = frozenset(
     "a an the any or and nor use uses used using make makes making involve involves involved have has had "
     "is are was were be there do does did other such kind of sort type types real actual single".split()
@@ -193,8 +195,9 @@ class OfflineExtractor:
                     negated = not literal and self._negated(scan, at, match.end(), strict=not self.negatable[path])
                     hits.append((at, path, FactState.NO if negated else FactState.YES))
             for match, literal in denials:
-                if literal or not self._negated(scan, match.start(), match.end()):
-                    hits.append((match.start(), path, FactState.NO))
+                at = match.start("at") if "at" in match.re.groupindex else match.start()
+                if literal or not self._negated(scan, at, match.end()):
+                    hits.append((at, path, FactState.NO))
         denied_from = NOT_THE_CASE.search(scan)
         if denied_from:  # "it is not the case that X": everything X says is denied
             hits = [(at, path, FactState.NO if at >= denied_from.end() else state) for at, path, state in hits]

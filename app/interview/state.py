@@ -95,6 +95,20 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
     return changed, conflict
 
 
+def unsettle(state: InterviewState, path: str) -> None:
+    """Two answers disagree and the user is not sure which holds: neither stands. The fact goes back to
+    unknown (so threats that need it are drafted as cautious assumptions and the question stays open), and
+    both earlier states stay in its history."""
+    current = get_fact(state.profile, path)
+    if current.state is FactState.UNKNOWN:
+        return
+    history = [*current.history, FactChange(state=current.state, confidence=current.confidence,
+                                            provenance=current.provenance)]
+    set_fact(state.profile, path, Fact(state=FactState.UNKNOWN, confidence=0.0, history=history))
+    if path in state.settled:
+        state.settled.remove(path)
+
+
 def set_text(state: InterviewState, path: str, text: str, turn: int, source: FactSource) -> None:
     """Record a free-text answer (purpose, objectives...) with provenance."""
     current = get_text_fact(state.profile, path)
