@@ -283,3 +283,19 @@ def test_outside_users_who_must_sign_in_count_less_than_the_whole_internet(servi
                 if a.fact == "exposure.public" and a.dimension == "discoverability"}
     assert discover(open_to_all) == {"Anyone"}  # "Anyone on the internet can find and try the system …"
     assert discover(signed_in) == {"People"}  # "People outside the organisation use the system; they must sign in …"
+
+
+def test_outsiders_who_write_what_an_internal_assistant_reads_are_not_discounted(services) -> None:  # type: ignore[no-untyped-def]
+    text = ("An internal assistant for our 40 lawyers reads each lawyer's inbox, including email from anyone "
+            "outside, and drafts replies. Only our staff can use it; it runs on GPT-4o through Azure OpenAI.")
+    model = run_pipeline(services, text, use_index=False).model
+    assert get_fact(model.profile, "exposure.public").state is FactState.NO
+    indirect = next(t for t in model.threats if "AML.T0051.001" in t.atlas_techniques)
+    assert sum(a.delta for a in indirect.dread.adjustments if a.dimension == "discoverability") >= 0
+
+
+def test_pickled_model_files_make_a_swapped_model_worse(services) -> None:  # type: ignore[no-untyped-def]
+    pickled = run_pipeline(services, FRAUD + " Models are saved as pickle files in a bucket the whole team can "
+                           "write to.", use_index=False).model
+    swap = next(t for t in pickled.threats if "AML.T0018" in t.atlas_techniques)
+    assert any(a.fact == "supply_chain.unsafe_model_formats" and a.delta > 0 for a in swap.dread.adjustments)

@@ -457,3 +457,22 @@ MISREAD_CASES = [
 def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState) -> None:
     """Each once set a fact (or raised a false contradiction) that the sentence does not state."""
     assert facts(text).get(path) is not wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "state"),
+    [
+        ("There's no guard at night.", "operations.human_oversight", FactState.NO),
+        ("If it lets the wrong person in nobody would notice until morning.", "impact.decisions_about_people",
+         FactState.YES),
+        ("We haven't checked accuracy across skin tones.", "governance.fairness_assessed", FactState.NO),
+        ("No one calls it directly, the authorisation service calls an internal API.", "exposure.public",
+         FactState.NO),
+        ("It reads each lawyer's inbox and drafts replies.", "llm.retrieval_external_content", FactState.YES),
+        ("A pretrained face-embedding model from GitHub.", "llm.retrieval", None),
+        ("Claude via the Anthropic API; the loop runs on GitHub hosted runners.", "model.origin_downloaded_pretrained",
+         None),
+    ],
+)
+def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactState | None) -> None:
+    assert facts(text).get(path) is state

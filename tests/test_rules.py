@@ -175,3 +175,10 @@ def test_people_told_nothing_about_the_ai_is_a_threat_even_for_an_internal_tool(
     internal = {"model.kind_llm_chat": "yes", "exposure.public": "no"}
     assert "R-PF-AI-AWARENESS" not in _fired(internal)
     assert "R-PF-AI-AWARENESS" in _fired({**internal, "governance.users_informed": "no"})
+
+
+def test_dread_adjustments_name_only_techniques_in_the_knowledge_base() -> None:
+    named = [(a.id, t) for a in RULES.dread_adjustments for t in a.techniques + a.except_techniques]
+    assert named, "some adjustment is limited by technique"
+    for adjustment, ident in named:
+        assert ident in KB.techniques, f"{adjustment}: {ident} is not an ATLAS technique in the knowledge base"

@@ -140,6 +140,8 @@ class DreadAdjustmentRule(BaseModel):
     reason: str = Field(min_length=10)
     stride: list[Stride] = Field(default_factory=list, description="Only threats with one of these (empty: all).")
     assets: list[str] = Field(default_factory=list, description="Only threats touching one of these (empty: all).")
+    techniques: list[str] = Field(default_factory=list,
+                                  description="Only threats built on one of these ATLAS techniques (empty: all).")
     except_techniques: list[str] = Field(
         default_factory=list, description="Not for threats built on one of these ATLAS techniques (e.g. an insider's "
         "own misuse is not made rarer by the system being internal).")

@@ -36,6 +36,8 @@ def score(kb: KnowledgeBase, profile: SystemProfile, techniques: list[str], stri
             continue
         if set(rule.except_techniques) & set(techniques):
             continue
+        if rule.techniques and not set(rule.techniques) & set(techniques):
+            continue
         ok, matches = evaluate(rule.when, profile)
         if not ok:
             continue
