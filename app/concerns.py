@@ -44,6 +44,7 @@ EXAMPLES_FILE = CONCERNS_FILE.parent / "concern_examples.yaml"
 # evals/concerns/dev.yaml (never trained on); see docs/evaluation.md. The patterns work without it.
 CLASSIFIER_C = 8.0
 PROBABILITY = 0.7
+SECOND_READING = 0.85  # the bar for a clause whose patterns already named a concern
 
 # A clause that waves a worry away does not name it: "an outage we can live with", "bias isn't a concern".
 DISMISSAL = re.compile(
@@ -175,14 +176,22 @@ def read_concerns(text: str | None, concerns: tuple[Concern, ...] | None = None,
     waved = {i - 1 for i, c in enumerate(parts) if i and WAVE_OFF.search(c)}
     kept = [c for i, c in enumerate(parts) if i not in waved and not DISMISSAL.search(c)]
     found: dict[str, NamedConcern] = {}
+    matched: list[bool] = []  # per kept clause: did a pattern name something in it?
     for clause in kept:
+        hit = False
         for concern in catalogue:
-            if concern.id not in found and any(_compiled(p).search(clause) for p in concern.patterns):
-                found[concern.id] = NamedConcern(concern, clause[:200])
+            if any(_compiled(p).search(clause) for p in concern.patterns):
+                hit = True
+                found.setdefault(concern.id, NamedConcern(concern, clause[:200]))
+        matched.append(hit)
     if classifier is not None and kept:
         texts = kept + ([" ".join(kept)] if len(kept) > 1 else [])
+        # A clause the patterns already read needs a surer classifier to name a second concern in it
+        # ("board minutes about layoffs leaking" is a leak, not downtime).
+        read = matched + ([all(matched)] if len(kept) > 1 else [])
+        bars = [max(probability, SECOND_READING) if r else probability for r in read]
         by_id = {c.id: c for c in catalogue}
-        for ident, row in classifier.named(texts, probability).items():
+        for ident, row in classifier.named(texts, bars).items():
             if ident in by_id:
                 found.setdefault(ident, NamedConcern(by_id[ident], texts[row][:200]))
     return [found[c.id] for c in catalogue if c.id in found]
@@ -217,14 +226,16 @@ class ConcernClassifier:
         columns = [m.predict_proba(vectors)[:, 1] if m is not None else np.zeros(len(texts)) for m in self.models]
         return np.stack(columns, axis=1)
 
-    def named(self, texts: list[str], probability: float = PROBABILITY) -> dict[str, int]:
-        """Concern id -> index of the text that named it most surely, for those at or above `probability`."""
+    def named(self, texts: list[str], probability: float | list[float] = PROBABILITY) -> dict[str, int]:
+        """Concern id -> index of the text that named it most surely, among the texts where it reaches
+        `probability` (one bar for all texts, or one per text)."""
         probs = self.probabilities(texts)
+        bars = probability if isinstance(probability, list) else [probability] * len(texts)
         out: dict[str, int] = {}
         for column, ident in enumerate(self.ids):
-            best = int(probs[:, column].argmax())
-            if float(probs[best, column]) >= probability:
-                out[ident] = best
+            passing = [(float(probs[row, column]), row) for row in range(len(texts)) if probs[row, column] >= bars[row]]
+            if passing:
+                out[ident] = max(passing)[1]
         return out
 
 

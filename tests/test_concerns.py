@@ -153,6 +153,29 @@ def test_a_classifier_trained_on_few_examples_still_only_names_catalogue_ids() -
     assert set(named) <= {c.id for c in catalogue}
 
 
+def test_a_clause_the_patterns_read_needs_a_surer_classifier_for_a_second_concern() -> None:
+    catalogue = load_concerns()
+
+    class Fixed(ConcernClassifier):
+        def __init__(self, probability: float) -> None:
+            self.ids = [c.id for c in catalogue]
+            self.p = probability
+
+        def probabilities(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            import numpy as np
+
+            rows = np.zeros((len(texts), len(self.ids)))
+            rows[:, self.ids.index("outage_or_cost")] = self.p
+            return rows
+
+    leak = "board minutes about layoffs leaking"
+    assert [n.concern.id for n in read_concerns(leak, classifier=Fixed(0.75))] == ["data_leak"]
+    assert {n.concern.id for n in read_concerns(leak, classifier=Fixed(0.9))} == {"data_leak", "outage_or_cost"}
+    # a clause no pattern read keeps the ordinary bar
+    assert [n.concern.id for n in read_concerns("the thing we fear most", classifier=Fixed(0.75))] == [
+        "outage_or_cost"]
+
+
 # -- what a named worst case changes ------------------------------------------------------------
 def _draft(services, objectives: str | None):  # type: ignore[no-untyped-def]
     state, _ = interview_from_texts(services, PUBLIC_MODEL)

@@ -472,6 +472,12 @@ def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState
         ("A pretrained face-embedding model from GitHub.", "llm.retrieval", None),
         ("Claude via the Anthropic API; the loop runs on GitHub hosted runners.", "model.origin_downloaded_pretrained",
          None),
+        ("Partner companies only, about 40 of them, each gets its own API key.", "exposure.multi_tenant",
+         FactState.YES),
+        ("Some of them auto-send for simple tickets.", "exposure.outputs_actions", FactState.YES),
+        ("One app registration with Mail.Send for the whole tenant.", "llm.tools_broad_permissions", FactState.YES),
+        ("The crawler picks up all sites in SharePoint every night.", "data.source_scraped_web", None),
+        ("We crawl news sites.", "data.source_scraped_web", FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactState | None) -> None:

@@ -298,3 +298,12 @@ def test_an_implication_may_replace_a_soft_no_left_by_omission(engine: Interview
     state.pending = "Q-LLM-CAPABILITIES"
     engine.respond(state, "It can block a lost card and transfer money between the customer's accounts.")
     assert get_fact(state.profile, "exposure.outputs_actions").state is FactState.YES
+
+
+def test_none_to_which_laws_apply_does_not_deny_how_people_are_treated(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "A coding agent for our open source project that opens pull requests.")
+    state.pending = "Q-GOVERNANCE"
+    engine.respond(state, "None really, it's an open source project.")
+    assert get_fact(state.profile, "governance.regulated").state is FactState.NO
+    assert get_fact(state.profile, "governance.users_informed").state is FactState.UNKNOWN
