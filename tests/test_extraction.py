@@ -466,8 +466,9 @@ def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState
         ("If it lets the wrong person in nobody would notice until morning.", "impact.decisions_about_people",
          FactState.YES),
         ("We haven't checked accuracy across skin tones.", "governance.fairness_assessed", FactState.NO),
-        ("No one calls it directly, the authorisation service calls an internal API.", "exposure.public",
-         FactState.NO),
+        # the people whose content or payments reach the model still count as outside users
+        ("Well nobody talks to it directly.", "exposure.public", None),
+        ("The rules are public anyway.", "exposure.public", None),
         ("It reads each lawyer's inbox and drafts replies.", "llm.retrieval_external_content", FactState.YES),
         ("A pretrained face-embedding model from GitHub.", "llm.retrieval", None),
         ("Claude via the Anthropic API; the loop runs on GitHub hosted runners.", "model.origin_downloaded_pretrained",
