@@ -57,7 +57,7 @@ def add_threat(model: ThreatModel, title: str, description: str, stride: list[St
         number += 1
     ident = f"T-USER-{number:02d}"
     scores = base_scores(kb, atlas) if atlas else dict(NEUTRAL)
-    mitigations = choose_mitigations(kb, atlas, [], [])
+    mitigations = choose_mitigations(kb, atlas, [], [], model.profile)
     threat = Threat(
         id=ident, title=title.strip()[:300], description=description.strip()[:8000],
         stride=stride or [Stride.TAMPERING], atlas_techniques=atlas, dread=Dread(**scores),

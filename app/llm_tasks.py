@@ -148,7 +148,8 @@ def llm_tailor(runner: LLMRunner, model: ThreatModel, kb: KnowledgeBase, retriev
             number += 10
             ident = f"T-LLM-{number:02d}"
         scores = base_scores(kb, extra.atlas_techniques) if extra.atlas_techniques else dict(NEUTRAL)
-        mitigations = choose_mitigations(kb, extra.atlas_techniques, extra.plot4ai_cards, extra.owasp_llm)
+        mitigations = choose_mitigations(kb, extra.atlas_techniques, extra.plot4ai_cards, extra.owasp_llm,
+                                         model.profile)
         threat = Threat(
             id=ident, title=extra.title, description=extra.description, stride=extra.stride,
             atlas_techniques=extra.atlas_techniques, plot4ai_cards=extra.plot4ai_cards, owasp_llm=extra.owasp_llm,

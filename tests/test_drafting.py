@@ -299,3 +299,17 @@ def test_pickled_model_files_make_a_swapped_model_worse(services) -> None:  # ty
                            "write to.", use_index=False).model
     swap = next(t for t in pickled.threats if "AML.T0018" in t.atlas_techniques)
     assert any(a.fact == "supply_chain.unsafe_model_formats" and a.delta > 0 for a in swap.dread.adjustments)
+
+
+def test_mitigations_are_ones_the_team_can_apply(services) -> None:  # type: ignore[no-untyped-def]
+    from app.draft.grounding import NEEDS_OWN_TRAINING
+
+    vendor = run_pipeline(services, RAG + " We do not train or fine-tune anything.", use_index=False).model
+    offered = {m for t in vendor.threats for m in t.mitigations}
+    assert offered and not offered & NEEDS_OWN_TRAINING
+    trained = run_pipeline(services, FRAUD, use_index=False).model
+    assert {m for t in trained.threats for m in t.mitigations} & NEEDS_OWN_TRAINING
+    for model in (vendor, trained):
+        for t in model.threats:
+            if "AML.M0034" in t.mitigations:  # deepfake detection only where a deepfake is the attack
+                assert "AML.T0088" in t.atlas_techniques, t.id

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from app.concerns import NamedConcern, card_categories, stated_concerns, with_concerns
 from app.conditions import Match
-from app.draft.grounding import choose_mitigations, citations, mitigation_entry
+from app.draft.grounding import choose_mitigations, citations, mitigation_entry, trains_nothing
 from app.draft.rules import FiredRule, RuleSet, ThreatTemplate
 from app.draft.scoring import score
 from app.draft.system import assets_for, build_system
@@ -334,19 +334,10 @@ def threat_id(key: str) -> str:
     return "T-" + key
 
 
-# Facts that mean the team itself trains or updates a model, so it holds training data worth protecting.
-TRAINS_ITS_OWN = ("model.origin_in_house", "model.origin_fine_tuned_open_weights", "data.retraining",
-                  "data.feedback_loop", "data.source_user_provided")
-USES_OTHERS_MODEL = ("model.origin_third_party_api", "model.origin_downloaded_pretrained")
-
-
 def own_assets(assets: list[str], profile: SystemProfile) -> list[str]:
     """The template's assets, without "Training data" for a team that trains nothing (a vendor's API or a
     model used as downloaded): a breach of its stores cannot take training data it never had."""
-    states = {p: get_fact(profile, p).state for p in TRAINS_ITS_OWN + USES_OTHERS_MODEL}
-    no_training = (any(states[p] is FactState.YES for p in USES_OTHERS_MODEL)
-                   and all(states[p] is not FactState.YES for p in TRAINS_ITS_OWN))
-    if no_training and len(assets) > 1:
+    if trains_nothing(profile) and len(assets) > 1:
         return [a for a in assets if a != "training_data"]
     return list(assets)
 
@@ -375,7 +366,7 @@ def _threat(cand: Candidate, profile: SystemProfile, kb: KnowledgeBase, rules: R
         affected_components=components,
         dread=score(kb, profile, techniques, template.stride, template.assets, rules.dread_adjustments,
                     template.dread),
-        mitigations=choose_mitigations(kb, techniques, template.plot4ai, template.owasp),
+        mitigations=choose_mitigations(kb, techniques, template.plot4ai, template.owasp, profile),
         citations=citations(kb, techniques, template.plot4ai, template.owasp),
         why_applies=cand.why,
         origin=cand.origin,

@@ -4,19 +4,50 @@ from __future__ import annotations
 
 from app.kb.loader import KnowledgeBase
 from app.kb.passages import SOURCE_ATLAS, SOURCE_OWASP, SOURCE_OWN, SOURCE_PLOT4AI
-from app.model import Citation, Mitigation, MitigationSource, Threat, ThreatModel
+from app.model import Citation, FactState, Mitigation, MitigationSource, SystemProfile, Threat, ThreatModel, get_fact
 
 MAX_MITIGATIONS = 4
+# Controls a team can only apply to a model it trains itself: hardening, ensembles, cleaning training data,
+# alignment fine-tuning, dataset provenance. Offered to a team that uses a vendor's or a downloaded model
+# as is, they are advice it cannot act on.
+NEEDS_OWN_TRAINING = frozenset({"AML.M0003", "AML.M0006", "AML.M0007", "AML.M0022", "AML.M0025"})
+# Controls that fit only threats built on particular techniques (ATLAS links deepfake detection to
+# phishing in general; it helps only where the lure is a generated face or voice).
+ONLY_FOR_TECHNIQUES = {"AML.M0034": frozenset({"AML.T0088"})}
+# Facts that mean the team itself trains or updates a model.
+TRAINS_ITS_OWN = ("model.origin_in_house", "model.origin_fine_tuned_open_weights", "data.retraining",
+                  "data.feedback_loop", "data.source_user_provided")
+USES_OTHERS_MODEL = ("model.origin_third_party_api", "model.origin_downloaded_pretrained")
 
 
-def choose_mitigations(kb: KnowledgeBase, techniques: list[str], cards: list[str], owasp: list[str]) -> list[str]:
-    """ATLAS mitigations covering most of the threat's techniques, then PLOT4ai cards, then OWASP."""
+def trains_nothing(profile: SystemProfile | None) -> bool:
+    """The team uses someone else's model as it is: a vendor's API or a downloaded model, nothing trained."""
+    if profile is None:
+        return False
+    states = {p: get_fact(profile, p).state for p in TRAINS_ITS_OWN + USES_OTHERS_MODEL}
+    return (any(states[p] is FactState.YES for p in USES_OTHERS_MODEL)
+            and all(states[p] is not FactState.YES for p in TRAINS_ITS_OWN))
+
+
+def _fits(mitigation: str, techniques: list[str], own_training: bool) -> bool:
+    if mitigation in NEEDS_OWN_TRAINING and not own_training:
+        return False
+    needed = ONLY_FOR_TECHNIQUES.get(mitigation)
+    return needed is None or bool(needed & set(techniques))
+
+
+def choose_mitigations(kb: KnowledgeBase, techniques: list[str], cards: list[str], owasp: list[str],
+                       profile: SystemProfile | None = None) -> list[str]:
+    """ATLAS mitigations covering most of the threat's techniques, then PLOT4ai cards, then OWASP; without
+    controls the system's team cannot apply (see NEEDS_OWN_TRAINING, ONLY_FOR_TECHNIQUES)."""
+    own_training = not trains_nothing(profile)
     counts: dict[str, int] = {}
     for tech_id in techniques:
         family = {tech_id, kb.technique_family(tech_id)}
         for member in family:
             for mit in kb.techniques[member].mitigations if member in kb.techniques else []:
-                counts[mit] = counts.get(mit, 0) + (2 if member == tech_id else 1)
+                if _fits(mit, techniques, own_training):
+                    counts[mit] = counts.get(mit, 0) + (2 if member == tech_id else 1)
     chosen = sorted(counts, key=lambda m: (-counts[m], m))[:MAX_MITIGATIONS]
     chosen += [c for c in cards if c in kb.plot_cards][:2]
     if not chosen:
