@@ -483,3 +483,33 @@ def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState
 )
 def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactState | None) -> None:
     assert facts(text).get(path) is state
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "state"),
+    [
+        ("A bad reply could hurt someone, and nobody checks replies before they're sent.", "llm.human_approval",
+         None),
+        ("Nobody checks replies before they're sent.", "operations.human_oversight", FactState.NO),
+        ("Conversations are logged in Postgres.", "exposure.authentication", None),
+        ("Conversations are logged in Postgres.", "operations.logging", FactState.YES),
+        ("Only the data team and two IT admins can log into the server.", "operations.logging", None),
+        ("Often very personal: self-harm, abuse at home, eating problems.", "data.sensitive_data", FactState.YES),
+        ("Bounding boxes which the motion planner turns into arm moves.", "exposure.outputs_actions", FactState.YES),
+        ("Above 70 it automatically pages the rapid response nurse.", "exposure.outputs_actions", FactState.YES),
+        ("We retrain every two weeks, mostly on failed picks the floor staff mark in the app.", "data.feedback_loop",
+         FactState.YES),
+        ("A copy leaking wouldn't hurt much, it's just tuned to our shelves.", "model.proprietary_valuable",
+         FactState.NO),
+        ("The ML team and some data engineers have write access.", "llm.tools_write_actions", None),
+        ("Two-tower model: candidate retrieval, then ranking.", "llm.retrieval", None),
+        # a doubt about something else in a later sentence does not take back what was stated
+        ("HIPAA. Not sure if it counts as a medical device.", "governance.regulated", FactState.YES),
+        # ordinary words are not typos of pattern words
+        ("We infer interests from clicks.", "impact.safety_critical", None),
+        ("It could amplify misinformation.", "data.source_scraped_web", None),
+        ("It can send an emial for you.", "llm.email", FactState.YES),
+    ],
+)
+def test_reviewer_found_misreadings_round_three(text: str, path: str, state: FactState | None) -> None:
+    assert facts(text).get(path) is state

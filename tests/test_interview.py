@@ -307,3 +307,11 @@ def test_none_to_which_laws_apply_does_not_deny_how_people_are_treated(engine: I
     engine.respond(state, "None really, it's an open source project.")
     assert get_fact(state.profile, "governance.regulated").state is FactState.NO
     assert get_fact(state.profile, "governance.users_informed").state is FactState.UNKNOWN
+
+
+def test_no_users_as_such_is_not_no_to_every_part_of_the_access_question(engine: InterviewEngine) -> None:
+    state = start(engine)
+    engine.respond(state, "Warehouse robots with a vision model that picks boxes.")
+    state.pending = "Q-ACCESS"
+    engine.respond(state, "No users as such, the robots take orders from the warehouse management system.")
+    assert get_fact(state.profile, "exposure.rate_limiting").state is FactState.UNKNOWN

@@ -26,6 +26,7 @@ NEGATION_WINDOW = 5
 # "no" followed by one of these still answers the question, comma or not ("no we do not", "no the model is
 # ours", "no just staff"); followed by any other word it is a determiner ("no fine-tuning", "no login") and
 # the clause is read for what it says instead.
+PEOPLE = frozenset("users user people humans customers clients visitors members operators".split())
 REPLY_STARTERS = frozenset(
     "we it they i you he she there that this these those the its our their my his her a an not never none "
     "nothing nobody no one all at of really currently yet anymore sorry thanks thank unfortunately sadly sir "
@@ -146,7 +147,11 @@ class OfflineExtractor:
                 previous = found.get(update.path)
                 keep_yes = (previous is not None and previous.state is FactState.YES and not correcting
                             and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
-                if not keep_yes:
+                # "HIPAA. Not sure if it counts as a medical device": a doubt about something else in a later
+                # clause does not take back what an earlier clause stated
+                keep_stated = (previous is not None and previous.state is not FactState.UNKNOWN
+                               and update.state is FactState.UNKNOWN and not correcting)
+                if not keep_yes and not keep_stated:
                     found[update.path] = update  # later clauses win: corrections come after
         asked = asked or []
         self._bare_answer(parts, asked, found, sentences, asked if polar is None else polar, first_clause)
@@ -316,6 +321,8 @@ class OfflineExtractor:
         rest = after.split()
         determiner = (match.group(0) == "no" and bool(rest) and after[:1] == " "
                       and rest[0].strip("'") not in REPLY_STARTERS)
+        if determiner and rest[0] in PEOPLE:
+            return False  # "no users as such, the robots take orders from ..." says who, not "no" to everything
         return not determiner or not settled
 
     def _implications(self, found: dict[str, FactUpdate]) -> None:

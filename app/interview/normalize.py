@@ -65,6 +65,22 @@ SUFFIXES = ("s", "es", "ed", "ing", "er", "ers", "ly", "ion", "ions", "ation", "
 PREFIXES = ("re", "un", "pre", "de", "non", "over", "under", "sub", "auto", "multi", "co", "mis", "out", "up")
 
 
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
 class TypoFixer:
     """Replaces unknown words by a close word from the extraction vocabulary ('emial' -> 'email')."""
 
@@ -82,8 +98,10 @@ class TypoFixer:
                 # Same first letter: typos rarely hit it, and it stops "lender" becoming "render".
                 candidates = [w for w in self.vocabulary if w[0] == word[0]]
                 match = get_close_matches(word, candidates, n=1, cutoff=0.8)
-                # A pattern stem ("authenticat") is not a correction of the whole word ("authenticate").
-                if match and not word.startswith(match[0]):
+                # A pattern stem ("authenticat") is not a correction of the whole word ("authenticate"), and
+                # a typo is one slip of the fingers (two in a long word): "infer" is not "inferno", "amplify"
+                # not "apify", "bazel" not "blaze".
+                if match and not word.startswith(match[0]) and _edits(word, match[0]) <= (2 if len(word) >= 9 else 1):
                     fixed = match[0]
             self._cache[word] = fixed
         return self._cache[word]
