@@ -313,3 +313,12 @@ def test_mitigations_are_ones_the_team_can_apply(services) -> None:  # type: ign
         for t in model.threats:
             if "AML.M0034" in t.mitigations:  # deepfake detection only where a deepfake is the attack
                 assert "AML.T0088" in t.atlas_techniques, t.id
+
+
+def test_models_shipped_to_devices_get_the_update_channel_threat(services) -> None:  # type: ignore[no-untyped-def]
+    robots = ("Warehouse robots run an object detection model on the robot's onboard computer. We retrain it every "
+              "two weeks and the vendor pushes the new model over the air to every robot.")
+    model = run_pipeline(services, robots, use_index=False).model
+    assert get_fact(model.profile, "model.hosting_edge_device").state is FactState.YES
+    assert "T-SC-DEVICE-UPDATES" in {t.id for t in model.threats}
+    assert "T-SC-DEVICE-UPDATES" not in {t.id for t in run_pipeline(services, FRAUD, use_index=False).model.threats}
