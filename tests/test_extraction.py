@@ -509,6 +509,7 @@ def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactS
         ("We infer interests from clicks.", "impact.safety_critical", None),
         ("It could amplify misinformation.", "data.source_scraped_web", None),
         ("It can send an emial for you.", "llm.email", FactState.YES),
+        ("We have dashboards for CTR and dwell.", "exposure.admin_interface", None),
     ],
 )
 def test_reviewer_found_misreadings_round_three(text: str, path: str, state: FactState | None) -> None:
