@@ -510,6 +510,8 @@ def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactS
         ("It could amplify misinformation.", "data.source_scraped_web", None),
         ("It can send an emial for you.", "llm.email", FactState.YES),
         ("We have dashboards for CTR and dwell.", "exposure.admin_interface", None),
+        ("A couple of volunteer developers have database access.", "exposure.public", None),
+        ("Developers can call our public API.", "exposure.public", FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings_round_three(text: str, path: str, state: FactState | None) -> None:
