@@ -512,6 +512,8 @@ def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactS
         ("We have dashboards for CTR and dwell.", "exposure.admin_interface", None),
         ("A couple of volunteer developers have database access.", "exposure.public", None),
         ("Developers can call our public API.", "exposure.public", FactState.YES),
+        ("The sepsis committee looks at alert counts and outcomes monthly.", "operations.monitoring",
+         FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings_round_three(text: str, path: str, state: FactState | None) -> None:
