@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from app.kb.loader import KnowledgeBase
 from app.kb.passages import Passage
 from app.model import FACT_PATHS, FactState, Mitigation, SystemProfile, Threat, ThreatModel, get_fact
-from app.model.facts import fact_description
+from app.model.facts import best_evidence, fact_description
 from app.wording import mid_sentence
 
 if TYPE_CHECKING:
@@ -184,7 +184,8 @@ def _system_reasons(signs: list[str], profile: SystemProfile | None) -> list[str
         label = fact_description(path).rstrip(".")
         if fact.state is FactState.NO:
             label = f"not: {mid_sentence(label)}"
-        quote = f" — you said “{fact.provenance[-1].quote}”" if fact.provenance else ""
+        evidence = best_evidence(fact.provenance)
+        quote = f" — you said “{evidence.quote}”" if evidence else ""
         reasons.append(f"{label}{quote}")
     return reasons
 

@@ -315,3 +315,19 @@ def test_no_users_as_such_is_not_no_to_every_part_of_the_access_question(engine:
     state.pending = "Q-ACCESS"
     engine.respond(state, "No users as such, the robots take orders from the warehouse management system.")
     assert get_fact(state.profile, "exposure.rate_limiting").state is FactState.UNKNOWN
+
+
+def test_evidence_for_a_fact_is_the_answer_to_the_question_about_it(engine: InterviewEngine) -> None:
+    from app.model.facts import best_evidence
+
+    state = start(engine)
+    engine.respond(state, "A chatbot that answers our customers' questions about orders.")
+    state.pending = "Q-DATA-SOURCES"
+    engine.respond(state, "Order history with customer names and home addresses from our CRM.")
+    state.pending = "Q-OPS"
+    engine.respond(state, "We log every chat, names and addresses included, and the team reads the logs weekly.")
+    fact = get_fact(state.profile, "data.personal_data")
+    assert fact.state is FactState.YES and len(fact.provenance) >= 2
+    assert fact.provenance[-1].quote.startswith("We log")  # the latest mention is the passing one
+    evidence = best_evidence(fact.provenance)
+    assert evidence is not None and evidence.direct and evidence.quote.startswith("Order history")

@@ -30,6 +30,7 @@ from app.model import (
     WhyApplies,
     get_fact,
 )
+from app.model.facts import best_evidence
 
 if TYPE_CHECKING:
     from app.kb.index import KnowledgeIndex
@@ -74,8 +75,9 @@ def fact_references(profile: SystemProfile, matches: list[Match]) -> list[FactRe
             continue
         seen.add(match.path)
         fact = get_fact(profile, match.path)
-        quote = fact.provenance[-1].quote if fact.provenance else None
-        turn = fact.provenance[-1].turn if fact.provenance else None
+        evidence = best_evidence(fact.provenance)
+        quote = evidence.quote if evidence else None
+        turn = evidence.turn if evidence else None
         refs.append(FactReference(path=match.path, state=match.state, quote=quote, turn=turn, assumed=match.assumed))
     return refs
 

@@ -60,7 +60,8 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
     conflict: Contradiction | None = None
     for update in updates:
         current = get_fact(state.profile, update.path)
-        provenance = Provenance(turn=turn, quote=update.quote[:400], source=source)
+        provenance = Provenance(turn=turn, quote=update.quote[:400], source=source,
+                                direct=update.path in asked and update.how != "implied")
         if update.state is FactState.UNKNOWN:
             if update.path not in state.settled:
                 state.settled.append(update.path)

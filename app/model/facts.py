@@ -44,6 +44,15 @@ class Provenance(Strict):
     turn: int = Field(ge=0, description="Index of the user message (0-based) that stated the fact.")
     quote: str = Field(max_length=400, description="The user's words the fact was read from.")
     source: FactSource = Field(default=FactSource.USER, description="Who set the fact.")
+    direct: bool = Field(default=False, description="The words answered a question about this very fact (the "
+                         "best evidence for it), rather than mentioning it in passing.")
+
+
+def best_evidence(provenance: list[Provenance]) -> Provenance | None:
+    """The words to quote for a fact: the latest answer to a question about it, else the latest mention."""
+    direct = [p for p in provenance if p.direct]
+    chosen = direct or provenance
+    return chosen[-1] if chosen else None
 
 
 class FactChange(Strict):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.interview.planner import coverage
 from app.model import FACT_PATHS, FactState, get_fact
-from app.model.facts import fact_description
+from app.model.facts import best_evidence, fact_description
 from app.ui import state
 from app.ui.resources import current_session, safe_text, services, warm_index
 
@@ -55,7 +55,8 @@ with right:
         st.caption("Nothing yet — paste a description of your system to start.")
     for path in known:
         fact = get_fact(chat.state.profile, path)
-        words = f" — “{safe_text(fact.provenance[-1].quote)}”" if fact.provenance else ""
+        evidence = best_evidence(fact.provenance)
+        words = f" — “{safe_text(evidence.quote)}”" if evidence else ""
         unsure = " _(unsure)_" if fact.confidence < 0.6 else ""
         st.markdown(f"- **{fact.state.value}** · {fact_description(path)}{unsure}{words}")
     scope = chat.state.profile.scope
