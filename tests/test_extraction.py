@@ -88,7 +88,6 @@ def test_look_alike_words_set_nothing() -> None:
     assert facts("We crawl competitor pages nightly.")["data.source_scraped_web"] is FactState.YES
 
 
-
 @pytest.mark.parametrize(
     ("text", "path", "state"),
     [
@@ -112,6 +111,51 @@ def test_look_alike_words_set_nothing() -> None:
         ("The agent is triggered by the label.", "exposure.outputs_labels", None),
         ("The npm token is a GitHub Actions secret.", "llm.third_party_plugins", None),
         ("A wrong dose would hurt patients.", "impact.safety_critical", FactState.YES),
+        # hand-run round 2, second batch
+        ("There's no guard at night.", "operations.human_oversight", FactState.NO),
+        ("If it lets the wrong person in nobody would notice until morning.", "impact.decisions_about_people",
+         FactState.YES),
+        ("We haven't checked accuracy across skin tones.", "governance.fairness_assessed", FactState.NO),
+        # the people whose content or payments reach the model still count as outside users
+        ("Well nobody talks to it directly.", "exposure.public", None),
+        ("The rules are public anyway.", "exposure.public", None),
+        ("It reads each lawyer's inbox and drafts replies.", "llm.retrieval_external_content", FactState.YES),
+        ("A pretrained face-embedding model from GitHub.", "llm.retrieval", None),
+        ("Claude via the Anthropic API; the loop runs on GitHub hosted runners.", "model.origin_downloaded_pretrained",
+         None),
+        ("Partner companies only, about 40 of them, each gets its own API key.", "exposure.multi_tenant",
+         FactState.YES),
+        ("Some of them auto-send for simple tickets.", "exposure.outputs_actions", FactState.YES),
+        ("One app registration with Mail.Send for the whole tenant.", "llm.tools_broad_permissions", FactState.YES),
+        ("The crawler picks up all sites in SharePoint every night.", "data.source_scraped_web", None),
+        ("We crawl news sites.", "data.source_scraped_web", FactState.YES),
+        # hand-run round 3
+        ("A bad reply could hurt someone, and nobody checks replies before they're sent.", "llm.human_approval",
+         None),
+        ("Nobody checks replies before they're sent.", "operations.human_oversight", FactState.NO),
+        ("Conversations are logged in Postgres.", "exposure.authentication", None),
+        ("Conversations are logged in Postgres.", "operations.logging", FactState.YES),
+        ("Only the data team and two IT admins can log into the server.", "operations.logging", None),
+        ("Often very personal: self-harm, abuse at home, eating problems.", "data.sensitive_data", FactState.YES),
+        ("Bounding boxes which the motion planner turns into arm moves.", "exposure.outputs_actions", FactState.YES),
+        ("Above 70 it automatically pages the rapid response nurse.", "exposure.outputs_actions", FactState.YES),
+        ("We retrain every two weeks, mostly on failed picks the floor staff mark in the app.", "data.feedback_loop",
+         FactState.YES),
+        ("A copy leaking wouldn't hurt much, it's just tuned to our shelves.", "model.proprietary_valuable",
+         FactState.NO),
+        ("The ML team and some data engineers have write access.", "llm.tools_write_actions", None),
+        ("Two-tower model: candidate retrieval, then ranking.", "llm.retrieval", None),
+        # a doubt about something else in a later sentence does not take back what was stated
+        ("HIPAA. Not sure if it counts as a medical device.", "governance.regulated", FactState.YES),
+        # ordinary words are not typos of pattern words
+        ("We infer interests from clicks.", "impact.safety_critical", None),
+        ("It could amplify misinformation.", "data.source_scraped_web", None),
+        ("It can send an emial for you.", "llm.email", FactState.YES),
+        ("We have dashboards for CTR and dwell.", "exposure.admin_interface", None),
+        ("A couple of volunteer developers have database access.", "exposure.public", None),
+        ("Developers can call our public API.", "exposure.public", FactState.YES),
+        ("The sepsis committee looks at alert counts and outcomes monthly.", "operations.monitoring",
+         FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
@@ -277,13 +321,9 @@ def test_one_service_account_that_sees_every_site_is_a_broad_permission() -> Non
     assert found["llm.tools_broad_permissions"] is FactState.YES
 
 
-
-
 def test_a_team_that_can_read_a_bucket_is_not_a_person_reviewing_outputs() -> None:
     assert "operations.human_oversight" not in facts("The bucket is one the whole engineering team can read.")
     assert facts("A nurse reads every report before it goes out.")["operations.human_oversight"] is FactState.YES
-
-
 
 
 def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> None:
@@ -291,15 +331,9 @@ def test_nothing_secret_in_the_prompt_says_nothing_about_the_models_value() -> N
     assert facts("It is a stock model, nothing special about it.")["model.proprietary_valuable"] is FactState.NO
 
 
-
-
 def test_a_drift_dashboard_is_monitoring_not_an_admin_console() -> None:
     assert "exposure.admin_interface" not in facts("We have dashboards for drift.")
     assert "exposure.admin_interface" not in facts("There is a Grafana monitoring dashboard.")
-
-
-
-
 
 
 @pytest.mark.parametrize(("text", "asked", "path", "state"), [
@@ -320,16 +354,6 @@ def test_short_and_trailing_answers_from_a_sixth_hand_run_interview(text: str, a
 
 def test_a_trailing_yes_says_too_little_to_a_question_about_several_things() -> None:
     assert facts("it depends on the team, so yes", ["operations.logging", "operations.monitoring"]) == {}
-
-
-
-
-
-
-
-
-
-
 
 
 def test_a_team_that_edits_the_knowledge_base_is_neither_oversight_nor_a_data_source() -> None:
@@ -459,62 +483,3 @@ def test_words_that_only_look_like_a_fact(text: str, path: str, wrong: FactState
     assert facts(text).get(path) is not wrong
 
 
-@pytest.mark.parametrize(
-    ("text", "path", "state"),
-    [
-        ("There's no guard at night.", "operations.human_oversight", FactState.NO),
-        ("If it lets the wrong person in nobody would notice until morning.", "impact.decisions_about_people",
-         FactState.YES),
-        ("We haven't checked accuracy across skin tones.", "governance.fairness_assessed", FactState.NO),
-        # the people whose content or payments reach the model still count as outside users
-        ("Well nobody talks to it directly.", "exposure.public", None),
-        ("The rules are public anyway.", "exposure.public", None),
-        ("It reads each lawyer's inbox and drafts replies.", "llm.retrieval_external_content", FactState.YES),
-        ("A pretrained face-embedding model from GitHub.", "llm.retrieval", None),
-        ("Claude via the Anthropic API; the loop runs on GitHub hosted runners.", "model.origin_downloaded_pretrained",
-         None),
-        ("Partner companies only, about 40 of them, each gets its own API key.", "exposure.multi_tenant",
-         FactState.YES),
-        ("Some of them auto-send for simple tickets.", "exposure.outputs_actions", FactState.YES),
-        ("One app registration with Mail.Send for the whole tenant.", "llm.tools_broad_permissions", FactState.YES),
-        ("The crawler picks up all sites in SharePoint every night.", "data.source_scraped_web", None),
-        ("We crawl news sites.", "data.source_scraped_web", FactState.YES),
-    ],
-)
-def test_reviewer_found_misreadings_round_two(text: str, path: str, state: FactState | None) -> None:
-    assert facts(text).get(path) is state
-
-
-@pytest.mark.parametrize(
-    ("text", "path", "state"),
-    [
-        ("A bad reply could hurt someone, and nobody checks replies before they're sent.", "llm.human_approval",
-         None),
-        ("Nobody checks replies before they're sent.", "operations.human_oversight", FactState.NO),
-        ("Conversations are logged in Postgres.", "exposure.authentication", None),
-        ("Conversations are logged in Postgres.", "operations.logging", FactState.YES),
-        ("Only the data team and two IT admins can log into the server.", "operations.logging", None),
-        ("Often very personal: self-harm, abuse at home, eating problems.", "data.sensitive_data", FactState.YES),
-        ("Bounding boxes which the motion planner turns into arm moves.", "exposure.outputs_actions", FactState.YES),
-        ("Above 70 it automatically pages the rapid response nurse.", "exposure.outputs_actions", FactState.YES),
-        ("We retrain every two weeks, mostly on failed picks the floor staff mark in the app.", "data.feedback_loop",
-         FactState.YES),
-        ("A copy leaking wouldn't hurt much, it's just tuned to our shelves.", "model.proprietary_valuable",
-         FactState.NO),
-        ("The ML team and some data engineers have write access.", "llm.tools_write_actions", None),
-        ("Two-tower model: candidate retrieval, then ranking.", "llm.retrieval", None),
-        # a doubt about something else in a later sentence does not take back what was stated
-        ("HIPAA. Not sure if it counts as a medical device.", "governance.regulated", FactState.YES),
-        # ordinary words are not typos of pattern words
-        ("We infer interests from clicks.", "impact.safety_critical", None),
-        ("It could amplify misinformation.", "data.source_scraped_web", None),
-        ("It can send an emial for you.", "llm.email", FactState.YES),
-        ("We have dashboards for CTR and dwell.", "exposure.admin_interface", None),
-        ("A couple of volunteer developers have database access.", "exposure.public", None),
-        ("Developers can call our public API.", "exposure.public", FactState.YES),
-        ("The sepsis committee looks at alert counts and outcomes monthly.", "operations.monitoring",
-         FactState.YES),
-    ],
-)
-def test_reviewer_found_misreadings_round_three(text: str, path: str, state: FactState | None) -> None:
-    assert facts(text).get(path) is state
