@@ -322,3 +322,34 @@ def test_models_shipped_to_devices_get_the_update_channel_threat(services) -> No
     assert get_fact(model.profile, "model.hosting_edge_device").state is FactState.YES
     assert "T-SC-DEVICE-UPDATES" in {t.id for t in model.threats}
     assert "T-SC-DEVICE-UPDATES" not in {t.id for t in run_pipeline(services, FRAUD, use_index=False).model.threats}
+
+
+GATE = ("Face recognition at the turnstiles of our office: a camera at each gate, and the model compares the face with "
+        "enrolment photos of our employees; a match opens the gate. Anyone can walk up to the turnstile.")
+
+
+@pytest.mark.parametrize(("extra", "lift"), [
+    (" It just compares the face with the enrolment photo, there is no liveness check.", 2),
+    (" It has a blink check for liveness. Nobody has tried to fool it with photos yet.", 1),
+    (" It has a blink check for liveness, and a pen-test firm tried printed photos, masks and replayed videos.", 0),
+])
+def test_face_gates_without_a_tested_liveness_check_are_easier_to_fool(services, extra, lift) -> None:  # type: ignore[no-untyped-def]
+    model = run_pipeline(services, GATE + extra, use_index=False).model
+    spoof = next(t for t in model.threats if "AML.T0088" in t.atlas_techniques)
+    moved = sum(a.delta for a in spoof.dread.adjustments
+                if a.fact in {"exposure.liveness_check", "operations.security_testing"}
+                and a.dimension == "exploitability")
+    assert moved == lift
+
+
+def test_the_liveness_question_is_for_face_and_voice_checks_only(services) -> None:  # type: ignore[no-untyped-def]
+    from app.evals.conversations import Conversation, run_conversation
+    from app.interview.engine import InterviewEngine
+
+    engine = InterviewEngine(services.extractor, services.bank, services.kb)
+    asked = {}
+    for name, text in (("gate", GATE), ("chat", RAG)):
+        state, _ = run_conversation(engine, Conversation(id=name, name=name, description=text, answers={},
+                                                         expected={}))
+        asked[name] = state.asked
+    assert "Q-LIVENESS" in asked["gate"] and "Q-LIVENESS" not in asked["chat"]

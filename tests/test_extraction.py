@@ -156,6 +156,10 @@ def test_look_alike_words_set_nothing() -> None:
         ("Developers can call our public API.", "exposure.public", FactState.YES),
         ("The sepsis committee looks at alert counts and outcomes monthly.", "operations.monitoring",
          FactState.YES),
+        # hand-run round 4
+        ("Enrolment photos of ~2000 employees taken by HR.", "data.personal_data", FactState.YES),
+        ("Enrolment photos of ~2000 employees taken by HR.", "data.sensitive_data", FactState.YES),
+        ("Photos of our products on a white background.", "data.personal_data", None),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:

@@ -175,6 +175,8 @@ class ExposureFacts(Strict):
     outputs_actions: Fact = _f("Outputs trigger actions in other systems.")
     uploads: Fact = _f("Users can upload files, images, audio or documents.")
     physical_world_input: Fact = _f("The model reads the physical world through sensors or cameras.")
+    liveness_check: Fact = _f("A face or voice check confirms a live person is present, not a photo, screen, mask "
+                              "or recording.")
 
 
 class LlmFacts(Strict):
