@@ -40,7 +40,7 @@ SCOPE_BLOCKERS = frozenset(
     "against about because since unless whether which that who told informed notified aware".split())
 FUNCTION_WORDS = frozenset(
     "a an the any or and nor use uses used using make makes making involve involves involved have has had "
-    "is are was were be there do does did other such kind of sort type types real actual single".split()
+    "is are was were be there do does did other such kind of sort type types real actual single ai genai ml".split()
 )
 
 
@@ -147,11 +147,13 @@ class OfflineExtractor:
                 previous = found.get(update.path)
                 keep_yes = (previous is not None and previous.state is FactState.YES and not correcting
                             and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
+                keep_no = (previous is not None and previous.state is FactState.NO and not correcting
+                           and update.state is FactState.YES and self.spec.facts[update.path].prefer_no)
                 # "HIPAA. Not sure if it counts as a medical device": a doubt about something else in a later
                 # clause does not take back what an earlier clause stated
                 keep_stated = (previous is not None and previous.state is not FactState.UNKNOWN
                                and update.state is FactState.UNKNOWN and not correcting)
-                if not keep_yes and not keep_stated:
+                if not keep_yes and not keep_no and not keep_stated:
                     found[update.path] = update  # later clauses win: corrections come after
         asked = asked or []
         self._bare_answer(parts, asked, found, sentences, asked if polar is None else polar, first_clause)
@@ -213,8 +215,11 @@ class OfflineExtractor:
         hits += [(0, path, FactState.NO) for path in settled]
         updates: dict[str, FactUpdate] = {}
         preferred = {path for _, path, state in hits if state is FactState.YES and self.spec.facts[path].prefer_yes}
+        preferred_no = {path for _, path, state in hits if state is FactState.NO and self.spec.facts[path].prefer_no}
         for _, path, state in sorted(hits):
             if path in preferred and state is FactState.NO:
+                continue
+            if path in preferred_no and state is FactState.YES:
                 continue
             if path in settled:
                 updates[path] = FactUpdate(path, FactState.NO, CONFIDENCE_STATED, quote)

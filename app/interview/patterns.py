@@ -23,6 +23,10 @@ class FactPatterns(BaseModel):
     prefer_yes: bool = Field(
         default=False, description="Any plain 'yes' in the message outweighs a 'no' (partial automation is automation)."
     )
+    prefer_no: bool = Field(
+        default=False, description="Any plain 'no' in the message outweighs a 'yes' (a control in place for only part "
+        "of the system is not in place: 'the serving image is pinned, training is not').",
+    )
     yes_if: list[str] = Field(default_factory=list, description="Regexes meaning the fact holds.")
     no_if: list[str] = Field(default_factory=list, description="Regexes meaning it does not.")
 
