@@ -153,7 +153,13 @@ class OfflineExtractor:
                 # clause does not take back what an earlier clause stated
                 keep_stated = (previous is not None and previous.state is not FactState.UNKNOWN
                                and update.state is FactState.UNKNOWN and not correcting)
-                if not keep_yes and not keep_no and not keep_stated:
+                # the same reading again later in the answer: the first sentence that said it is usually the
+                # one about it ("we log transcripts for 90 days. cloudwatch alarms on errors")
+                repeat = (previous is not None and previous.state is update.state and not correcting
+                          and previous.how == update.how)
+                if repeat and previous is not None:
+                    previous.confidence = max(previous.confidence, update.confidence)
+                elif not keep_yes and not keep_no and not keep_stated:
                     found[update.path] = update  # later clauses win: corrections come after
         asked = asked or []
         self._bare_answer(parts, asked, found, sentences, asked if polar is None else polar, first_clause)
