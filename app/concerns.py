@@ -330,10 +330,10 @@ def with_concerns(threat: Threat, named: list[NamedConcern], card_categories: di
                                               "discoverability"})
     before = values["damage"]
     values["damage"] = min(10, before + DAMAGE_DELTA)
-    if values["damage"] == before:
-        return threat
     labels = "; ".join(n.concern.label for n in hits[:2])
     reason = f"You named this kind of harm as a worst case ({labels})."
+    if values["damage"] == before:  # already at the top: say so, and let it lead among equal scores
+        reason = f"You named this kind of harm as a worst case ({labels}); its damage is already rated highest."
     adjustment = DreadAdjustment(dimension="damage", delta=values["damage"] - before, reason=reason[:300],
                                  fact=OBJECTIVES_PATH)
     dread = Dread(**values, adjustments=[*threat.dread.adjustments, adjustment])

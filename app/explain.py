@@ -165,7 +165,7 @@ def _in_your_model(threat: Threat, model: ThreatModel | None) -> str:
             f"{d.exploitability}, affected users {d.affected_users}, discoverability {d.discoverability}.")
     if d.adjustments:
         risk += " Adjusted for your system: " + " ".join(
-            f"{a.reason} ({a.dimension} {a.delta:+d})" for a in d.adjustments)
+            f"{a.reason} ({a.dimension} {a.delta:+d})" if a.delta else a.reason for a in d.adjustments)
     parts.append(risk)
     return "\n\n".join(parts)
 

@@ -385,3 +385,17 @@ def test_example_embeddings_are_cached_and_a_broken_cache_is_recomputed(tmp_path
     assert _cached_vectors(tmp_path, ["a", "b"], embed).shape == (2, 3) and calls == [2, 2]
     assert _cached_vectors(tmp_path, ["a", "b", "c"], embed).shape == (3, 3)  # new texts: a new file
     assert _cached_vectors(None, ["a"], embed).shape == (1, 3)
+
+
+def test_a_worst_case_at_full_damage_is_noted_and_leads_its_ties() -> None:
+    from app.concerns import NamedConcern, load_concerns, with_concerns
+    from app.model import Dread, Threat, ThreatOrigin
+    from app.model.threat_model import Stride
+
+    concern = next(c for c in load_concerns() if c.techniques)
+    atlas = [concern.techniques[0]]
+    top = Threat(id="T-1", title="t", stride=[Stride.TAMPERING], origin=ThreatOrigin.RULES, atlas_techniques=atlas,
+                 dread=Dread(damage=10, reproducibility=6, exploitability=6, affected_users=6, discoverability=6))
+    noted = with_concerns(top, [NamedConcern(concern, "q")], {})
+    note = [a for a in noted.dread.adjustments if a.fact == OBJECTIVES_PATH]
+    assert noted.dread.damage == 10 and note and note[0].delta == 0 and "already" in note[0].reason

@@ -136,3 +136,23 @@ def test_json_round_trip_is_lossless(title: str, states: list[FactState], scores
         set_fact(model.profile, path, fact)
     model.profile.description = quote
     assert ThreatModel.model_validate_json(model.model_dump_json()) == model
+
+
+def test_equal_scores_rank_named_worst_cases_then_stated_facts_first() -> None:
+    from app.model import DreadAdjustment, FactReference, ThreatOrigin, WhyApplies
+    from app.model.threat_model import Stride
+
+    def threat(ident: str, *, named: bool = False, assumed: bool = False, stated: int = 1) -> Threat:
+        adjustments = [DreadAdjustment(dimension="damage", delta=0, reason="named", fact="scope.security_objectives")]
+        facts = [FactReference(path=f"x.f{i}", state=FactState.YES) for i in range(stated)]
+        return Threat(id=ident, title=ident, stride=[Stride.TAMPERING], origin=ThreatOrigin.RULES, assumption=assumed,
+                      dread=Dread(damage=10, reproducibility=6, exploitability=6, affected_users=6, discoverability=6,
+                                  adjustments=adjustments if named else []),
+                      why_applies=[WhyApplies(facts=facts)])
+
+    model = ThreatModel(title="t", threats=[
+        threat("T-A1", assumed=True), threat("T-A2", stated=3), threat("T-A3"), threat("T-Z9", named=True),
+        Threat(id="T-A0", title="riskier", stride=[Stride.TAMPERING], origin=ThreatOrigin.RULES,
+               dread=Dread(damage=10, reproducibility=8, exploitability=6, affected_users=6, discoverability=6)),
+    ])
+    assert [t.id for t in model.threats_by_risk()] == ["T-A0", "T-Z9", "T-A2", "T-A3", "T-A1"]

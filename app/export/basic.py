@@ -165,7 +165,7 @@ def _threat_section(model: ThreatModel) -> list[str]:
             f"{d.exploitability}, affected users {d.affected_users}, discoverability {d.discoverability} "
             f"→ {d.score} ({d.risk.value})"
         )
-        out += [f"  - {_one_line(adj.reason)} ({adj.dimension} {adj.delta:+d})" for adj in d.adjustments]
+        out += [f"  - {_one_line(adj.reason)}{_delta(adj.dimension, adj.delta)}" for adj in d.adjustments]
         for why in t.why_applies:
             if why.explanation:
                 out.append(f"- **Why it applies:** {_one_line(why.explanation)}")
@@ -245,3 +245,8 @@ def to_csv(model: ThreatModel) -> str:
             "description": _csv_cell(" ".join(t.description.split())),
         })
     return buffer.getvalue()
+
+
+def _delta(dimension: str, delta: int) -> str:
+    """' (damage +2)'; nothing for a note that moved no score."""
+    return f" ({dimension} {delta:+d})" if delta else ""

@@ -358,4 +358,19 @@ class ThreatModel(Strict):
         return next((m for m in self.mitigations if m.id == mitigation_id), None)
 
     def threats_by_risk(self) -> list[Threat]:
-        return sorted(self.threats, key=lambda t: (-t.dread.score, t.id))
+        """Riskiest first. Equal scores are common (DREAD is coarse), so ties go to a threat covering a worst case
+        the user named, then to one resting on what the user told us rather than on assumptions, then to the one
+        with more stated facts behind it; the id only settles what is left."""
+        return sorted(self.threats, key=lambda t: (-t.dread.score, not _covers_named_worst_case(t), t.assumption,
+                                                   -_stated_facts(t), t.id))
+
+
+WORST_CASE_FACT = "scope.security_objectives"
+
+
+def _covers_named_worst_case(threat: Threat) -> bool:
+    return any(a.fact == WORST_CASE_FACT for a in threat.dread.adjustments)
+
+
+def _stated_facts(threat: Threat) -> int:
+    return len({f.path for w in threat.why_applies for f in w.facts if not f.assumed})

@@ -83,7 +83,7 @@ for threat in shown:
                     f"{d.exploitability}, affected users {d.affected_users}, discoverability {d.discoverability} "
                     f"→ **{d.score}**")
         for adj in d.adjustments:
-            st.caption(f"{adj.dimension} {adj.delta:+d}: {adj.reason}")
+            st.caption(f"{adj.dimension} {adj.delta:+d}: {adj.reason}" if adj.delta else adj.reason)
         st.markdown("**Why it applies**")
         for why in threat.why_applies:
             st.markdown(f"- {safe_text(why.explanation)}")
