@@ -82,6 +82,11 @@ def test_plain_worries_are_named_by_the_patterns() -> None:
     assert ids("The GPU bill exploding overnight, or the service going down on launch day.") == ["outage_or_cost"]
     assert "model_theft" in ids("A rival cloning our model by querying it all day.")
     assert "unfair_treatment" in ids("It being biased against older applicants.")
+    # what an agent is talked into doing, and harm the sprayer or a missed finding does to a person
+    assert "rogue_actions" in ids("Someone tricks it into paying a fake invoice.")
+    assert "rogue_actions" in ids("A burglar getting the speaker to unlock the back door.")
+    assert "physical_harm" in ids("The robot drops a pallet on a worker.")
+    assert "physical_harm" in ids("A critical scan gets marked as normal.")
 
 
 def test_a_waved_off_worry_is_not_named() -> None:
