@@ -353,3 +353,13 @@ def test_the_liveness_question_is_for_face_and_voice_checks_only(services) -> No
                                                          expected={}))
         asked[name] = state.asked
     assert "Q-LIVENESS" in asked["gate"] and "Q-LIVENESS" not in asked["chat"]
+
+
+def test_impersonation_needs_a_system_that_works_out_who_someone_is(services) -> None:  # type: ignore[no-untyped-def]
+    xray = ("Hospital radiographers upload chest X-rays and the vision model moves urgent cases to the top of the "
+            "worklist automatically. It never works out who anyone is; it only reads the image.")
+    spoofable = {t.id for t in run_pipeline(services, GATE, use_index=False).model.threats
+                 if "AML.T0088" in t.atlas_techniques}
+    reader = run_pipeline(services, xray, use_index=False).model
+    assert get_fact(reader.profile, "model.identifies_people").state is FactState.NO
+    assert spoofable and not [t for t in reader.threats if "AML.T0088" in t.atlas_techniques]

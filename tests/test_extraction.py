@@ -207,6 +207,9 @@ def test_look_alike_words_set_nothing() -> None:
         ("No liveness check, it just compares the face.", "exposure.liveness_check", FactState.NO),
         ("No liveness check, it just compares the face.", "data.sensitive_data", FactState.YES),
         ("A printed photo would probably work.", "exposure.liveness_check", FactState.NO),
+        ("No, it reads X-rays; it never works out who anyone is.", "model.identifies_people", FactState.NO),
+        ("The selfie is matched against the passport photo.", "model.identifies_people", FactState.YES),
+        ("There is no liveness check.", "model.identifies_people", FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:

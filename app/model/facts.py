@@ -142,6 +142,8 @@ class ModelFacts(Strict):
     hosting_on_prem: Fact = _f("Runs on servers the organisation operates itself.")
     hosting_edge_device: Fact = _f("Runs on a device in the field or the user's device (phone, car, camera).")
     proprietary_valuable: Fact = _f("The model or its weights are valuable or confidential to the organisation.")
+    identifies_people: Fact = _f("It recognises or verifies who a person is from their face, voice or fingerprint "
+                                 "(opening a door, signing in, checking an identity).")
 
 
 class DataFacts(Strict):
