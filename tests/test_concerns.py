@@ -87,6 +87,7 @@ def test_plain_worries_are_named_by_the_patterns() -> None:
     assert "rogue_actions" in ids("A burglar getting the speaker to unlock the back door.")
     assert "physical_harm" in ids("The robot drops a pallet on a worker.")
     assert "physical_harm" in ids("A critical scan gets marked as normal.")
+    assert "misinformation" in ids("The vendor's model quietly gets worse and nobody notices.")
 
 
 def test_a_waved_off_worry_is_not_named() -> None:

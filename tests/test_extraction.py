@@ -210,6 +210,10 @@ def test_look_alike_words_set_nothing() -> None:
         ("No, it reads X-rays; it never works out who anyone is.", "model.identifies_people", FactState.NO),
         ("The selfie is matched against the passport photo.", "model.identifies_people", FactState.YES),
         ("There is no liveness check.", "model.identifies_people", FactState.YES),
+        ("Nobody calls it directly, it's automatic from PACS.", "exposure.public", FactState.NO),
+        ("Well nobody talks to it directly.", "exposure.public", None),
+        ("It reads tokens from Secret Manager, nothing sits in the repo.", "supply_chain.secrets_managed",
+         FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
