@@ -214,6 +214,16 @@ def test_look_alike_words_set_nothing() -> None:
         ("Well nobody talks to it directly.", "exposure.public", None),
         ("It reads tokens from Secret Manager, nothing sits in the repo.", "supply_chain.secrets_managed",
          FactState.YES),
+        ("Calendar events come from Google so anyone who sends an invite could put text in there.",
+         "llm.retrieval_external_content", FactState.YES),
+        ("Calendar events come from Google so anyone who sends an invite could put text in there.",
+         "llm.tools_write_actions", None),
+        ("Household memory is editable by anyone who talks to it.", "llm.retrieval_editable_by_users",
+         FactState.YES),
+        ("A distilled whisper-small plus an open wake-word model.", "model.origin_downloaded_pretrained",
+         FactState.YES),
+        ("We fine-tuned an open model.", "model.origin_downloaded_pretrained", None),
+        ("Kids use it too.", "data.sensitive_data", FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
