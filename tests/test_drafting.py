@@ -363,3 +363,18 @@ def test_impersonation_needs_a_system_that_works_out_who_someone_is(services) ->
     reader = run_pipeline(services, xray, use_index=False).model
     assert get_fact(reader.profile, "model.identifies_people").state is FactState.NO
     assert spoofable and not [t for t in reader.threats if "AML.T0088" in t.atlas_techniques]
+
+
+def test_money_moving_outputs_weigh_on_decisions_and_actions_not_on_what_the_model_says(services) -> None:  # type: ignore[no-untyped-def]
+    text = ("A travel agent for our customers: an LLM agent that books flights and pays with the company card "
+            "through partner APIs. Anyone can chat with it on our website.")
+    model = run_pipeline(services, text, use_index=False).model
+    assert get_fact(model.profile, "impact.financial_impact").state is FactState.YES
+
+    def money(t):  # type: ignore[no-untyped-def]
+        return [a for a in t.dread.adjustments if a.fact == "impact.financial_impact"]
+
+    jailbreak = next(t for t in model.threats if "AML.T0054" in t.atlas_techniques)
+    acting = [t for t in model.threats if "actions" in t.affected_assets or "AML.T0053" in t.atlas_techniques]
+    assert not money(jailbreak)
+    assert acting and any(money(t) for t in acting)

@@ -224,6 +224,8 @@ def test_look_alike_words_set_nothing() -> None:
          FactState.YES),
         ("We fine-tuned an open model.", "model.origin_downloaded_pretrained", None),
         ("Kids use it too.", "data.sensitive_data", FactState.YES),
+        ("The agent pays with the company card.", "impact.financial_impact", FactState.YES),
+        ("Users pay with their card in the app.", "impact.financial_impact", None),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
