@@ -331,3 +331,17 @@ def test_evidence_for_a_fact_is_the_answer_to_the_question_about_it(engine: Inte
     assert fact.provenance[-1].quote.startswith("We log")  # the latest mention is the passing one
     evidence = best_evidence(fact.provenance)
     assert evidence is not None and evidence.direct and evidence.quote.startswith("Order history")
+
+
+def test_evidence_is_the_first_answer_that_gave_the_fact_its_state(engine: InterviewEngine) -> None:
+    from app.model.facts import best_evidence
+
+    state = start(engine)
+    engine.respond(state, "An agent for our travel consultants.")
+    state.pending = "Q-LLM-CAPABILITIES"
+    engine.respond(state, "It searches and books flights, pays with the card and sends emails.")
+    state.pending = "Q-LLM-TOOL-CONTROL"
+    engine.respond(state, "Calendar access is through a community MCP server; tools use one shared account.")
+    fact = get_fact(state.profile, "llm.tools")
+    evidence = best_evidence(fact.provenance)
+    assert fact.state is FactState.YES and evidence is not None and evidence.quote.startswith("It searches")

@@ -60,8 +60,9 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
     conflict: Contradiction | None = None
     for update in updates:
         current = get_fact(state.profile, update.path)
-        provenance = Provenance(turn=turn, quote=update.quote[:400], source=source,
-                                direct=update.path in asked and update.how != "implied")
+        # an answer to a question about this very fact is the best evidence for it, even when the fact is read
+        # from what the answer implies ("it books flights and pays" answers "can it use tools?")
+        provenance = Provenance(turn=turn, quote=update.quote[:400], source=source, direct=update.path in asked)
         if update.state is FactState.UNKNOWN:
             if update.path not in state.settled:
                 state.settled.append(update.path)
@@ -70,8 +71,9 @@ def apply_updates(state: InterviewState, updates: list[FactUpdate], turn: int, s
             set_fact(state.profile, update.path,
                      Fact(state=update.state, confidence=update.confidence, provenance=[provenance]))
             changed.append(update)
-        elif current.state is update.state and update.how == "implied" and current.provenance:
-            pass  # the words that stated it stay its evidence; an implication adds nothing to them
+        elif (current.state is update.state and update.how == "implied" and current.provenance
+              and not provenance.direct):
+            pass  # the words that stated it stay its evidence; an implication in passing adds nothing to them
         elif current.state is update.state:
             merged = current.model_copy(update={
                 "confidence": max(current.confidence, update.confidence),

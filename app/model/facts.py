@@ -49,10 +49,12 @@ class Provenance(Strict):
 
 
 def best_evidence(provenance: list[Provenance]) -> Provenance | None:
-    """The words to quote for a fact: the latest answer to a question about it, else the latest mention."""
+    """The words to quote for a fact: the first answer to a question about it that gave its current state, else
+    its first mention. (Provenance only holds what set the current state: a correction starts it afresh. Later
+    entries are usually follow-ups or passing mentions: "calendar access is via an MCP server" for "it has tools".)"""
     direct = [p for p in provenance if p.direct]
     chosen = direct or provenance
-    return chosen[-1] if chosen else None
+    return chosen[0] if chosen else None
 
 
 class FactChange(Strict):
