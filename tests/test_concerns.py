@@ -88,6 +88,7 @@ def test_plain_worries_are_named_by_the_patterns() -> None:
     assert "physical_harm" in ids("The robot drops a pallet on a worker.")
     assert "physical_harm" in ids("A critical scan gets marked as normal.")
     assert "misinformation" in ids("The vendor's model quietly gets worse and nobody notices.")
+    assert "impersonation" in ids("Someone stealing a narrator's voice to scam their family.")
 
 
 def test_a_waved_off_worry_is_not_named() -> None:
