@@ -138,7 +138,7 @@ class ModelFacts(Strict):
     kind_generative_media: Fact = _f("A model that generates images, audio or video.")
     origin_in_house: Fact = _f("The model was trained by the team from scratch.")
     origin_fine_tuned_open_weights: Fact = _f("Open-weights model fine-tuned by the team.")
-    origin_third_party_api: Fact = _f("A model used through a vendor's API (OpenAI, Anthropic, a cloud AI service).")
+    origin_third_party_api: Fact = _f("A model is used through a vendor's API (OpenAI, Anthropic, a cloud AI service).")
     origin_downloaded_pretrained: Fact = _f("A pre-trained model downloaded and used as is (e.g. from a model hub).")
     hosting_cloud: Fact = _f("Runs in a public cloud or a vendor's service.")
     hosting_on_prem: Fact = _f("Runs on servers the organisation operates itself.")
@@ -210,7 +210,7 @@ class SupplyChainFacts(Strict):
     third_party_models: Fact = _f("Models or weights from outside the organisation are used.")
     third_party_datasets: Fact = _f("Datasets from outside the organisation are used.")
     open_source_libraries: Fact = _f("Open-source ML libraries and packages are used.")
-    unsafe_model_formats: Fact = _f("Model files in formats that can run code when loaded (pickle, .pt, .pkl, .bin).")
+    unsafe_model_formats: Fact = _f("Model files are in formats that can run code when loaded (pickle, .pt, .pkl, .bin).")
     secrets_managed: Fact = _f("API keys and credentials live in a secrets manager, not in code or configs.")
     dependencies_pinned: Fact = _f("Dependency and model versions are pinned and checked (hashes, SBOM).")
 
