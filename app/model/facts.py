@@ -210,7 +210,8 @@ class SupplyChainFacts(Strict):
     third_party_models: Fact = _f("Models or weights from outside the organisation are used.")
     third_party_datasets: Fact = _f("Datasets from outside the organisation are used.")
     open_source_libraries: Fact = _f("Open-source ML libraries and packages are used.")
-    unsafe_model_formats: Fact = _f("Model files are in formats that can run code when loaded (pickle, .pt, .pkl, .bin).")
+    unsafe_model_formats: Fact = _f("Model files are in formats that can run code when loaded "
+                                    "(pickle, .pt, .pkl, .bin).")
     secrets_managed: Fact = _f("API keys and credentials live in a secrets manager, not in code or configs.")
     dependencies_pinned: Fact = _f("Dependency and model versions are pinned and checked (hashes, SBOM).")
 
