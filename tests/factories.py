@@ -52,7 +52,7 @@ def sample_profile() -> SystemProfile:
 
 
 def sample_model() -> ThreatModel:
-    dread = Dread(damage=7, reproducibility=6, exploitability=6, affected_users=8, discoverability=7,
+    dread = Dread(damage=8, reproducibility=7, exploitability=6, affected_users=8, discoverability=7,
                   adjustments=[DreadAdjustment(dimension="discoverability", delta=2,
                                                reason="Anyone on the internet can reach it.",
                                                fact="exposure.public")])

@@ -65,7 +65,7 @@ def test_csv_has_one_row_per_threat_sorted_by_risk() -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(model))))
     assert [r["id"] for r in rows] == ["T-001", "T-002"]
     assert rows[0]["atlas_techniques"] == "AML.T0051.001"
-    assert rows[0]["risk"] == "high" and rows[0]["score"] == "6.8"
+    assert rows[0]["risk"] == "high" and rows[0]["score"] == "7.2"
     assert rows[1]["assumption"] == "yes"
 
 

@@ -42,8 +42,8 @@ def test_dread_out_of_range_is_rejected(value: float) -> None:
 
 @pytest.mark.parametrize(
     ("scores", "level"),
-    [((1, 1, 1, 1, 1), RiskLevel.LOW), ((4, 4, 4, 4, 4), RiskLevel.MEDIUM),
-     ((6, 6, 6, 6, 7), RiskLevel.HIGH), ((9, 8, 8, 8, 8), RiskLevel.CRITICAL)],
+    [((1, 1, 1, 1, 1), RiskLevel.LOW), ((4, 5, 5, 5, 5), RiskLevel.LOW), ((5, 5, 5, 5, 5), RiskLevel.MEDIUM),
+     ((6, 6, 6, 6, 7), RiskLevel.MEDIUM), ((7, 7, 7, 7, 7), RiskLevel.HIGH), ((9, 8, 8, 8, 8), RiskLevel.CRITICAL)],
 )
 def test_risk_level_is_derived_from_scores(scores: tuple[int, ...], level: RiskLevel) -> None:
     names = ("damage", "reproducibility", "exploitability", "affected_users", "discoverability")

@@ -113,12 +113,14 @@ def reject_outside_context(values: list[str], info: ValidationInfo, key: str, wh
 
 
 def risk_level_for(score: float) -> RiskLevel:
-    """Map a 0–10 DREAD average to a level."""
+    """Map a 0–10 DREAD average to a level: the usual DREAD bands (under 5 low, 5 to 7 medium, 7 and over
+    high), with 8 and over called critical. (High from 6 made nine threats in ten "high" across the dev
+    scenarios, so the level told a reader nothing; see docs/evaluation.md, "Risk order".)"""
     if score >= 8:
         return RiskLevel.CRITICAL
-    if score >= 6:
+    if score >= 7:
         return RiskLevel.HIGH
-    if score >= 4:
+    if score >= 5:
         return RiskLevel.MEDIUM
     return RiskLevel.LOW
 
