@@ -8,12 +8,14 @@ from app.draft.drafter import Candidate, _threat, fact_references, is_llm_system
 from app.draft.grounding import add_threat_to_model
 from app.draft.rules import RuleSet
 from app.draft.system import build_system
+from app.interview.details import label_of, quoted
 from app.kb.loader import KnowledgeBase
 from app.model import (
     FACT_PATHS,
     FactState,
     Finding,
     Severity,
+    Threat,
     ThreatModel,
     ThreatOrigin,
     ThreatStatus,
@@ -136,7 +138,23 @@ def _coverage(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet,
                                     f"but no threat in the model covers it.{hint}")[:2000],
                            suggested_fix="Add a threat for it if it can happen to this system, or say in "
                                          "the scope why it cannot."))
+    out += _unquoted_details(model, live)
     return out
+
+
+def _unquoted_details(model: ThreatModel, live: list[Threat]) -> list[Finding]:
+    """CHK-COV-007: details the user gave that a reviewer would start from, which no threat quotes."""
+    quotes = [ref.quote or "" for t in live for w in t.why_applies for ref in w.facts]
+    missing = [n for n in model.profile.security_notes if not quoted(n, quotes)]
+    if not missing:
+        return []
+    shown = "; ".join(f"“{n}” ({label_of(n)})" for n in missing[:6])
+    more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+    return [Finding(rule_id="CHK-COV-007", severity=Severity.WARNING,
+                    message=(f"You told us details that usually matter for security, but no threat in this draft "
+                             f"quotes them: {shown}{more}.")[:2000],
+                    suggested_fix="Read each one against the threats: if none covers it, add a threat with "
+                                  "“Add a threat” (or say in the scope why it does not matter).")]
 
 
 def _consistency(model: ThreatModel, kb: KnowledgeBase) -> list[Finding]:

@@ -113,6 +113,7 @@ def _scope_section(model: ThreatModel) -> list[str]:
             label = path.split(".", 1)[1].replace("_", " ").capitalize()
             out.append(f"- **{label}:** {_one_line(fact.value)}")
     out += _worst_cases(model)
+    out += _security_details(model)
     known = [p for p in FACT_PATHS if get_fact(profile, p).state is not FactState.UNKNOWN]
     yes = [p for p in known if get_fact(profile, p).state is FactState.YES]
     no = [p for p in known if get_fact(profile, p).state is FactState.NO]
@@ -122,6 +123,20 @@ def _scope_section(model: ThreatModel) -> list[str]:
     if no:
         out.append(f"- **No:** {', '.join(f'`{p}`' for p in no)}")
     out.append("")
+    return out
+
+
+def _security_details(model: ThreatModel) -> list[str]:
+    """The details from the user's answers a reviewer would start from, with the threats that quote them."""
+    from app.interview.details import label_of, quoted
+
+    live = [t for t in model.threats_by_risk() if t.status is not ThreatStatus.REJECTED]
+    out = []
+    for note in model.profile.security_notes:
+        quoting = [t.id for t in live if quoted(note, [r.quote or "" for w in t.why_applies for r in w.facts])]
+        where = (", ".join(quoting[:4]) + (f" and {len(quoting) - 4} more" if len(quoting) > 4 else "")
+                 if quoting else "no threat quotes it yet")
+        out.append(f"- **Detail you gave ({label_of(note)}):** “{_one_line(note)}” — {where}")
     return out
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.concerns import OBJECTIVES_PATH, NamedConcern, stated_concerns
+from app.interview.details import remember
 from app.interview.extract import CONFIDENCE_UNNAMED, Extractor, FactUpdate
 from app.interview.normalize import MAX_TEXT, clean
 from app.interview.planner import Coverage, NextStep, coverage, next_step
@@ -132,6 +133,8 @@ class InterviewEngine:
         state.user_turns += 1
         if state.plot4ai_pending:
             return self._plot4ai_answer(state, text, notices)
+        if source is FactSource.USER:  # the user's own words that a reviewer would start from
+            state.profile.security_notes = remember(state.profile.security_notes, text)
         asked_fills = self._asked_fills(state)
         if turn == 0 and len(text) >= LONG_DESCRIPTION and not state.profile.description:
             state.profile.description = text[:20000]

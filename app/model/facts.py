@@ -243,6 +243,11 @@ class SystemProfile(Strict):
 
     name: str = Field(default="Untitled AI system", max_length=200, description="The system's name.")
     description: str = Field(default="", max_length=20000, description="The user's own description of the system.")
+    security_notes: list[str] = Field(
+        default_factory=list, max_length=60,
+        description="Sentences from the user's answers that mention details a security reviewer looks for (secrets, "
+                    "broad access, weak or optional controls, what outsiders can reach); the rules pass lists those "
+                    "no threat quotes.")
     scope: Scope = Field(default_factory=Scope, description="Purpose, scope and security objectives.")
     impact: Impact = Field(default_factory=Impact, description="What is at stake.")
     model: ModelFacts = Field(default_factory=ModelFacts, description="Model kind, origin and hosting.")
