@@ -49,12 +49,15 @@ class Provenance(Strict):
 
 
 def best_evidence(provenance: list[Provenance]) -> Provenance | None:
-    """The words to quote for a fact: the first answer to a question about it that gave its current state, else
-    its first mention. (Provenance only holds what set the current state: a correction starts it afresh. Later
-    entries are usually follow-ups or passing mentions: "calendar access is via an MCP server" for "it has tools".)"""
+    """The words to quote for a fact: the first answer to a question about it that gave its current state (later
+    ones are follow-ups or asides: "calendar access is via an MCP server" for "it has tools"), else its latest
+    mention (a later answer is usually more specific than the opening description: "one database for all
+    clients with a client_id column" over "about 40 client companies"). Provenance only holds what set the
+    current state: a correction starts it afresh."""
     direct = [p for p in provenance if p.direct]
-    chosen = direct or provenance
-    return chosen[0] if chosen else None
+    if direct:
+        return direct[0]
+    return provenance[-1] if provenance else None
 
 
 class FactChange(Strict):
