@@ -226,6 +226,9 @@ def test_look_alike_words_set_nothing() -> None:
         ("Kids use it too.", "data.sensitive_data", FactState.YES),
         ("The agent pays with the company card.", "impact.financial_impact", FactState.YES),
         ("Users pay with their card in the app.", "impact.financial_impact", None),
+        ("Publishers log into the web studio with email and password.", "exposure.public", FactState.YES),
+        ("We log api calls (publisher, voice id, character count).", "model.identifies_people", None),
+        ("Built in-house by our 4 person pricing team.", "impact.financial_impact", None),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
