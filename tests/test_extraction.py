@@ -229,6 +229,13 @@ def test_look_alike_words_set_nothing() -> None:
         ("Publishers log into the web studio with email and password.", "exposure.public", FactState.YES),
         ("We log api calls (publisher, voice id, character count).", "model.identifies_people", None),
         ("Built in-house by our 4 person pricing team.", "impact.financial_impact", None),
+        ("No customers or outsiders ever see it.", "exposure.public", FactState.NO),
+        ("Investigators see the score in the case management tool.", "exposure.admin_interface", None),
+        ("Labels are the investigators' dispositions: closed, escalated or SAR filed.", "data.feedback_loop",
+         FactState.YES),
+        ("The Azure tokens per minute quota is the only limit I know of.", "exposure.rate_limiting", FactState.NO),
+        ("The planning PDFs are documents the public submit with their applications.",
+         "llm.retrieval_editable_by_users", FactState.YES),
     ],
 )
 def test_reviewer_found_misreadings(text: str, path: str, state: FactState | None) -> None:
