@@ -230,6 +230,8 @@ def test_look_alike_words_set_nothing() -> None:
         ("We log api calls (publisher, voice id, character count).", "model.identifies_people", None),
         ("Built in-house by our 4 person pricing team.", "impact.financial_impact", None),
         ("No customers or outsiders ever see it.", "exposure.public", FactState.NO),
+        ("The refund is triggered through our payment provider's API.", "model.origin_third_party_api", None),
+        ("We send every prompt to the provider's API.", "model.origin_third_party_api", FactState.YES),
         ("Investigators see the score in the case management tool.", "exposure.admin_interface", None),
         ("Labels are the investigators' dispositions: closed, escalated or SAR filed.", "data.feedback_loop",
          FactState.YES),
