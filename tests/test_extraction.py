@@ -252,6 +252,8 @@ def test_look_alike_words_set_nothing() -> None:
         ("The agency gave it system customiser role because the normal one kept failing.",
          "llm.tools_broad_permissions", FactState.YES),
         ("We gave it read-only access to the CRM.", "llm.tools_broad_permissions", None),
+        ("No third-party plugins.", "llm.tools", None),
+        ("No third-party plugins.", "llm.third_party_plugins", FactState.NO),
         ("Investigators see the score in the case management tool.", "exposure.admin_interface", None),
         ("Labels are the investigators' dispositions: closed, escalated or SAR filed.", "data.feedback_loop",
          FactState.YES),
