@@ -8,7 +8,7 @@ from app.draft.drafter import Candidate, _threat, fact_references, is_llm_system
 from app.draft.grounding import add_threat_to_model
 from app.draft.rules import RuleSet
 from app.draft.system import build_system
-from app.interview.details import label_of, quoted
+from app.interview.details import label_of, quoting_threats
 from app.kb.loader import KnowledgeBase
 from app.model import (
     FACT_PATHS,
@@ -144,8 +144,7 @@ def _coverage(model: ThreatModel, kb: KnowledgeBase, rules: RuleSet,
 
 def _unquoted_details(model: ThreatModel, live: list[Threat]) -> list[Finding]:
     """CHK-COV-007: details the user gave that a reviewer would start from, which no threat quotes."""
-    quotes = [ref.quote or "" for t in live for w in t.why_applies for ref in w.facts]
-    missing = [n for n in model.profile.security_notes if not quoted(n, quotes)]
+    missing = [n for n in model.profile.security_notes if not quoting_threats(n, live)]
     if not missing:
         return []
     shown = "; ".join(f"“{n}” ({label_of(n)})" for n in missing[:6])

@@ -29,13 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.kb.loader import KnowledgeBase
 from app.model import Dread, DreadAdjustment, SystemProfile, Threat
+from app.model.threat_model import WORST_CASE_FACT
 from app.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 Embed = Callable[[list[str]], Any]
 
 CONCERNS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "interview" / "concerns.yaml"
-OBJECTIVES_PATH = "scope.security_objectives"
+OBJECTIVES_PATH = WORST_CASE_FACT  # the answer the worst cases are read from
 DAMAGE_DELTA = 2
 MAX_TEXT = 4000
 EXAMPLES_FILE = CONCERNS_FILE.parent / "concern_examples.yaml"

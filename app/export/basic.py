@@ -128,12 +128,12 @@ def _scope_section(model: ThreatModel) -> list[str]:
 
 def _security_details(model: ThreatModel) -> list[str]:
     """The details from the user's answers a reviewer would start from, with the threats that quote them."""
-    from app.interview.details import label_of, quoted
+    from app.interview.details import label_of, quoting_threats
 
     live = [t for t in model.threats_by_risk() if t.status is not ThreatStatus.REJECTED]
     out = []
     for note in model.profile.security_notes:
-        quoting = [t.id for t in live if quoted(note, [r.quote or "" for w in t.why_applies for r in w.facts])]
+        quoting = [t.id for t in quoting_threats(note, live)]
         where = (", ".join(quoting[:4]) + (f" and {len(quoting) - 4} more" if len(quoting) > 4 else "")
                  if quoting else "no threat quotes it yet")
         out.append(f"- **Detail you gave ({label_of(note)}):** “{_one_line(note)}” — {where}")

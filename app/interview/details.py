@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.interview.extract import split_sentences
+from app.model import Threat
 from app.yamlfile import read_yaml
 
 DETAILS_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "interview" / "security_details.yaml"
@@ -82,3 +83,8 @@ def quoted(sentence: str, quotes: list[str]) -> bool:
     """Whether a threat's evidence already quotes (part of) this sentence."""
     target = _norm(sentence)
     return any(q and (q in target or target in q) for q in (_norm(x) for x in quotes) if len(q) >= 12)
+
+
+def quoting_threats(note: str, threats: list[Threat]) -> list[Threat]:
+    """The threats whose evidence quotes this note."""
+    return [t for t in threats if quoted(note, [r.quote or "" for w in t.why_applies for r in w.facts])]

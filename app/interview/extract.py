@@ -91,6 +91,10 @@ class OfflineExtractor:
         self.spec = spec
         self.patterns = {path: _Compiled(_compile(p.yes_if), _compile(p.no_if)) for path, p in spec.facts.items()}
         self.negatable = {path: p.negatable for path, p in spec.facts.items()}
+        # the state a fact keeps when one message says both (partial automation is automation; a control in
+        # place for part of the system is not in place)
+        self.preferred = {path: FactState.YES if p.prefer_yes else FactState.NO if p.prefer_no else None
+                          for path, p in spec.facts.items()}
         self.correction = _any(spec.cues.correction) if spec.cues.correction else None
         cues = spec.cues
         self.negation = re.compile(r"\b(?:" + "|".join(cues.negation) + r")\b")
@@ -145,10 +149,9 @@ class OfflineExtractor:
                 self._retract_alternatives(updates, found)
             for update in updates:
                 previous = found.get(update.path)
-                keep_yes = (previous is not None and previous.state is FactState.YES and not correcting
-                            and update.state is FactState.NO and self.spec.facts[update.path].prefer_yes)
-                keep_no = (previous is not None and previous.state is FactState.NO and not correcting
-                           and update.state is FactState.YES and self.spec.facts[update.path].prefer_no)
+                keep_preferred = (previous is not None and not correcting
+                                  and previous.state is self.preferred[update.path]
+                                  and update.state is not FactState.UNKNOWN and update.state is not previous.state)
                 # "HIPAA. Not sure if it counts as a medical device": a doubt about something else in a later
                 # clause does not take back what an earlier clause stated
                 keep_stated = (previous is not None and previous.state is not FactState.UNKNOWN
@@ -159,7 +162,7 @@ class OfflineExtractor:
                           and previous.how == update.how)
                 if repeat and previous is not None:
                     previous.confidence = max(previous.confidence, update.confidence)
-                elif not keep_yes and not keep_no and not keep_stated:
+                elif not keep_preferred and not keep_stated:
                     found[update.path] = update  # later clauses win: corrections come after
         asked = asked or []
         self._bare_answer(parts, asked, found, sentences, asked if polar is None else polar, first_clause)
@@ -220,12 +223,9 @@ class OfflineExtractor:
                    and any(literal and pattern.search(clause) for pattern, literal in compiled.no)}
         hits += [(0, path, FactState.NO) for path in settled]
         updates: dict[str, FactUpdate] = {}
-        preferred = {path for _, path, state in hits if state is FactState.YES and self.spec.facts[path].prefer_yes}
-        preferred_no = {path for _, path, state in hits if state is FactState.NO and self.spec.facts[path].prefer_no}
+        preferred = {path for _, path, state in hits if state is self.preferred[path]}
         for _, path, state in sorted(hits):
-            if path in preferred and state is FactState.NO:
-                continue
-            if path in preferred_no and state is FactState.YES:
+            if path in preferred and state is not self.preferred[path]:
                 continue
             if path in settled:
                 updates[path] = FactUpdate(path, FactState.NO, CONFIDENCE_STATED, quote)

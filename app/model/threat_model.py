@@ -11,6 +11,8 @@ from pydantic import Field, ValidationInfo, computed_field, field_validator, mod
 from app.model.facts import FactState, Strict, SystemProfile
 
 SCHEMA_VERSION = "1.0"
+# The fact whose answer names the user's worst cases; a DREAD adjustment citing it marks a threat covering one.
+WORST_CASE_FACT = "scope.security_objectives"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,80}$"
 
 
@@ -366,8 +368,6 @@ class ThreatModel(Strict):
         return sorted(self.threats, key=lambda t: (-t.dread.score, not _covers_named_worst_case(t), t.assumption,
                                                    -_stated_facts(t), t.id))
 
-
-WORST_CASE_FACT = "scope.security_objectives"
 
 
 def _covers_named_worst_case(threat: Threat) -> bool:
